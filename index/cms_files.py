@@ -1,0 +1,122 @@
+"""Readers for the CMS data files in ``../shared/data`` (see its SOURCES.md).
+
+Each reader returns plain dicts keyed by HCPCS code; nothing here composes text.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+from collections import defaultdict
+from pathlib import Path
+
+ENRICHED = "hcpcs_level2_2026q1_enriched.csv"
+DRUG_NAMES = "asp_hcpcs_drug_names_2024q1_2026q1.csv"
+CROSSWALK = "asp_ndc_hcpcs_crosswalk_2026q1.csv"
+PAYMENT_LIMIT = "asp_payment_limit_2026q1.csv"
+SPECIALTY = "hcpcs_specialty_usage_2023_partial.csv"
+ABBREVIATIONS = "medical_abbreviations_wikipedia.csv"
+SECTIONS = "lookup_hcpcs_letter_sections.csv"
+TOS = "lookup_type_of_service.csv"
+OPPS_SI = "docs/opps_addendum_d1_cy2025_status_indicators.tsv"
+RAW_2019 = "raw/cms_hcpcs_2019/HCPC2019_CONTR_ANWEB.txt.gz"
+
+
+def read_csv(path: Path) -> list[dict]:
+    """Every row of a UTF-8 CSV file as a dict."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_codes(data: Path) -> list[dict]:
+    """The 9,006 rows of the enriched January 2026 file, in code order."""
+    return read_csv(data / ENRICHED)
+
+
+def read_lookup(data: Path, name: str) -> dict[str, str]:
+    """A two-column CMS lookup table as {code: description}."""
+    rows = read_csv(data / name)
+    key, value = list(rows[0].keys())[:2]
+    return {row[key].strip(): row[value].strip() for row in rows}
+
+
+def read_sections(data: Path) -> list[tuple[str, str, str]]:
+    """(range_start, range_end, section name) rows of the letter-range table."""
+    return [(r["range_start"], r["range_end"], r["section"]) for r in read_csv(data / SECTIONS)]
+
+
+def read_drug_names(data: Path) -> dict[str, list[dict]]:
+    """Drug product names seen for each code in nine quarters of the ASP crosswalk."""
+    names: dict[str, list[dict]] = defaultdict(list)
+    for row in read_csv(data / DRUG_NAMES):
+        names[row["HCPCS_CODE"]].append({
+            "name": row["DRUG_NAME"].strip(),
+            "labelers": [x.strip() for x in row["LABELER_NAMES"].split("|") if x.strip()],
+            "first_quarter": row["FIRST_QUARTER"],
+            "last_quarter": row["LAST_QUARTER"],
+            "current": row["IN_2026Q1"] == "Y",
+        })
+    for rows in names.values():
+        rows.sort(key=lambda d: (not d["current"], d["name"].lower()))
+    return dict(names)
+
+
+def read_drug_dosage(data: Path) -> dict[str, dict]:
+    """Billing unit and Q1 2026 payment limit for ASP-priced drug codes."""
+    dosage: dict[str, dict] = {}
+    for row in read_csv(data / CROSSWALK):
+        dosage.setdefault(row["HCPCS_CODE"], {"billing_unit": row["HCPCS_DOSAGE"].strip()})
+    for row in read_csv(data / PAYMENT_LIMIT):
+        entry = dosage.setdefault(row["HCPCS_CODE"], {"billing_unit": row["HCPCS_CODE_DOSAGE"].strip()})
+        entry["payment_limit_usd"] = row["PAYMENT_LIMIT"].strip()
+    return dosage
+
+
+def read_specialties(data: Path) -> dict[str, list[dict]]:
+    """Top billing specialties per code from the partial 2023 usage file."""
+    usage: dict[str, list[dict]] = defaultdict(list)
+    for row in read_csv(data / SPECIALTY):
+        usage[row["HCPCS_CODE"]].append({
+            "specialty": row["SPECIALTY"].strip(),
+            "medicare_specialty_code": row["MEDICARE_SPECIALTY_CODE"].strip(),
+            "share": float(row["SHARE"]),
+            "rank": int(row["RANK"]),
+            "rank_exact": row["RANK_EXACT"] == "Y",
+        })
+    for rows in usage.values():
+        rows.sort(key=lambda d: d["rank"])
+    return dict(usage)
+
+
+def read_abbreviations(data: Path) -> list[tuple[str, str]]:
+    """(abbreviation, long form) pairs of the Wikipedia medical abbreviation list."""
+    return [(r["abr"].strip(), r["long_form"].strip()) for r in read_csv(data / ABBREVIATIONS)]
+
+
+def read_opps_indicators(data: Path) -> dict[str, str]:
+    """OPPS status indicator -> short meaning, from CMS Addendum D1."""
+    meanings: dict[str, str] = {}
+    with open(data / OPPS_SI, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            cells = [c.strip().strip('"') for c in line.rstrip("\n").split("\t")]
+            if len(cells) >= 3 and 1 <= len(cells[0]) <= 2 and cells[0][0].isupper():
+                meaning = cells[2].split(".")[0].replace("?", "'").strip()
+                if meaning and cells[0] not in meanings:
+                    meanings[cells[0]] = meaning
+    return meanings
+
+
+def read_termination_dates_2019(data: Path) -> dict[str, str]:
+    """TERM_DT (YYYY-MM-DD) of codes terminated by the 2019 CMS file."""
+    dates: dict[str, str] = {}
+    path = data / RAW_2019
+    if not path.exists():
+        return dates
+    with gzip.open(path, "rt", encoding="latin-1") as handle:
+        for line in handle:
+            line = line.rstrip("\r\n")
+            if len(line) < 293 or line[10] not in "37":
+                continue
+            term = line[284:292]
+            if term.isdigit():
+                dates[line[:5].strip()] = f"{term[:4]}-{term[4:6]}-{term[6:]}"
+    return dates

@@ -1,0 +1,188 @@
+"""CMS files -> ``corpus/codes.jsonl``: one record per HCPCS Level II code and modifier.
+
+Every sentence in a record is composed from CMS fields; where the data is silent,
+the text says what is known and no more.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+from . import cms_files as cms
+from . import vocab
+from .faq import compose_faq, compose_clinical_context, compose_plain_language
+
+CORPUS_FILE = "codes.jsonl.gz"
+VOCAB_FILE = "vocabulary.json"
+
+
+def _short_status(text: str) -> str:
+    """The first sentence of a CMS status description."""
+    return re.split(r"(?<=\.)\s", text.strip(), maxsplit=1)[0].rstrip(".") if text else ""
+
+
+def _section(code: str, kind: str, sections: list[tuple[str, str, str]]) -> str:
+    """The HCPCS letter-range section a code falls in."""
+    if kind == "modifier":
+        return "Modifiers"
+    for start, end, name in sections:
+        if start <= code <= end:
+            return name
+    return f"{code[0]} codes"
+
+
+def _money(value: str) -> float | None:
+    """A CMS number cell as float, or None when blank."""
+    value = (value or "").strip()
+    return float(value) if value else None
+
+
+def _status(row: dict, term_2019: dict[str, str]) -> dict:
+    """Active or terminated, the date where known, and how that is known."""
+    code = row["code"]
+    if row["code_type"] == "modifier":
+        if code in term_2019:
+            return {"status": "terminated", "terminated_date": term_2019[code],
+                    "status_basis": "TERM_DT in the 2019 CMS HCPCS file"}
+        return {"status": "active", "terminated_date": None,
+                "status_basis": "listed in the January 2026 HCPCS file with no termination on record"}
+    if row["likely_terminated_before_2025"] == "Y":
+        date = term_2019.get(code)
+        basis = ("in the HCPCS file but absent from the October 2025 physician fee schedule "
+                 "and the CY2025 OPPS payment file")
+        if row["opps_si"] == "D":
+            date = date or "2024-12-31"
+            basis = "OPPS CY2025 status indicator D (discontinued code)"
+        elif date:
+            basis = "TERM_DT in the 2019 CMS HCPCS file"
+        return {"status": "terminated", "terminated_date": date, "status_basis": basis}
+    if row["in_2025q4_file"] == "N":
+        return {"status": "active", "terminated_date": None, "status_basis": "new in the January 2026 HCPCS file"}
+    return {"status": "active", "terminated_date": None,
+            "status_basis": "in the January 2026 HCPCS file and in current CMS payment files"}
+
+
+def _pfs(row: dict, pfs_status: dict[str, str]) -> dict | None:
+    """Physician fee schedule status and RVUs (October 2025), or None if not in that file."""
+    if row["in_pfs_rvu_2025q4"] != "Y":
+        return None
+    return {
+        "status_code": row["pfs_status_code"],
+        "status_description": _short_status(pfs_status.get(row["pfs_status_code"], row["pfs_status_desc"])),
+        "work_rvu": _money(row["work_rvu"]),
+        "non_facility_pe_rvu": _money(row["non_fac_pe_rvu"]),
+        "facility_pe_rvu": _money(row["facility_pe_rvu"]),
+        "malpractice_rvu": _money(row["mp_rvu"]),
+        "non_facility_total_rvu": _money(row["non_facility_total_rvu"]),
+        "facility_total_rvu": _money(row["facility_total_rvu"]),
+        "global_days": row["glob_days"] or None,
+    }
+
+
+def _opps(row: dict, meanings: dict[str, str]) -> dict | None:
+    """Hospital outpatient (OPPS CY2025) status indicator, APC and rate, or None."""
+    si = row["opps_si"].strip()
+    if not si:
+        return None
+    return {"status_indicator": si, "description": meanings.get(si, ""),
+            "apc": row["opps_apc"] or None, "payment_rate_usd": _money(row["opps_payment_rate"].replace("$", "").replace(",", ""))}
+
+
+def _coded(code: str, description: str) -> dict | None:
+    """{code, description} for a lookup-coded field, or None when blank."""
+    description = description.replace("e.G.", "e.g.").replace("rvu's", "RVUs")
+    return {"code": code, "description": description} if code else None
+
+
+def _types_of_service(raw: str, tos: dict[str, str]) -> list[dict]:
+    """Each type-of-service letter of a code with its CMS meaning."""
+    return [{"code": ch, "description": tos.get(ch, "")} for ch in raw.strip()]
+
+
+class Importer:
+    """Holds the lookups and vocabularies read once, and composes records."""
+
+    def __init__(self, data: Path, lay_terms_path: Path):
+        self.data = data
+        self.rows = cms.read_codes(data)
+        self.sections = cms.read_sections(data)
+        self.tos = cms.read_lookup(data, cms.TOS)
+        self.pfs_status = cms.read_lookup(data, "lookup_pfs_status_code.csv")
+        self.opps_meanings = cms.read_opps_indicators(data)
+        self.drugs = cms.read_drug_names(data)
+        self.dosage = cms.read_drug_dosage(data)
+        self.specialties = cms.read_specialties(data)
+        self.term_2019 = cms.read_termination_dates_2019(data)
+        self.mined = vocab.mine_descriptor_abbreviations(self.rows)
+        self.clinical = vocab.clinical_abbreviations(cms.read_abbreviations(data))
+        self.clinical_matcher = vocab.PhraseMatcher(self.clinical)
+        self.lay = vocab.load_lay_terms(lay_terms_path)
+        self.lay_matcher = vocab.PhraseMatcher(self.lay)
+
+    def record(self, row: dict) -> dict:
+        """One corpus record composed from a row of the enriched CMS file."""
+        code, kind = row["code"], row["code_type"]
+        text = f"{row['short_description']} {row['long_description']}"
+        abbreviations = [f"{abbr} = {phrase}" for phrase in self.clinical_matcher.find(row["long_description"])
+                         for abbr in self.clinical[phrase][:2]]
+        lay_terms = [t for phrase in self.lay_matcher.find(text) for t in self.lay[phrase]]
+        record = {
+            "code": code,
+            "kind": kind,
+            "short_description": row["short_description"],
+            "long_description": row["long_description"],
+            "section": _section(code, kind, self.sections),
+            **_status(row, self.term_2019),
+            "added_date": row["add_date"] or None,
+            "action_effective_year": int(row["action_effective_year"]) if row["action_effective_year"] else None,
+            "type_of_service": _types_of_service(row["type_of_service"], self.tos),
+            "betos": _coded(row["betos"], row["betos_desc"]),
+            "coverage": _coded(row["coverage_code"], row["coverage_desc"]),
+            "pricing_indicator": _coded(row["pricing_indicators"].split(" ")[0] if row["pricing_indicators"] else "",
+                                        row["pricing_indicator_desc"]),
+            "pfs": _pfs(row, self.pfs_status),
+            "opps": _opps(row, self.opps_meanings),
+            "cross_references": row["xref"].split() if row["xref"] else [],
+            "drug_names": [d["name"] for d in self.drugs.get(code, [])],
+            "drug_details": self.drugs.get(code, []),
+            "drug_billing": self.dosage.get(code),
+            "specialties": self.specialties.get(code, []),
+            "synonyms": list(dict.fromkeys(vocab.record_abbreviations(row, self.mined) + abbreviations)),
+            "lay_terms": list(dict.fromkeys(lay_terms)),
+        }
+        record["plain_language"] = compose_plain_language(record)
+        record["clinical_context"] = compose_clinical_context(record)
+        record["faq"] = compose_faq(record)
+        return record
+
+    def records(self):
+        """Every record, in code order."""
+        for row in self.rows:
+            yield self.record(row)
+
+    def vocabulary(self) -> dict:
+        """Query-time vocabulary: abbreviations mined from CMS and the clinical list."""
+        clinical: dict[str, list[str]] = {}
+        for phrase, abbrs in self.clinical.items():
+            for abbr in abbrs:
+                clinical.setdefault(abbr, []).append(phrase)
+        return {"cms_abbreviations": self.mined, "clinical_abbreviations": clinical}
+
+
+def import_cms(data: Path, corpus: Path) -> int:
+    """Write ``codes.jsonl`` and ``vocabulary.json`` into ``corpus``; return the record count."""
+    importer = Importer(data, corpus / "vocab" / "lay_terms.csv")
+    corpus.mkdir(parents=True, exist_ok=True)
+    tmp = corpus / (CORPUS_FILE + ".tmp")
+    count = 0
+    # mtime=0 keeps the compressed file byte-identical when the records are.
+    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
+        for record in importer.records():
+            packed.write((json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
+            count += 1
+    tmp.replace(corpus / CORPUS_FILE)
+    with open(corpus / VOCAB_FILE, "w", encoding="utf-8") as out:
+        json.dump(importer.vocabulary(), out, ensure_ascii=False, indent=0, sort_keys=True)
+    return count

@@ -1,0 +1,145 @@
+"""Vocabulary built from data at import time: abbreviations and lay terms.
+
+* CMS abbreviations are mined from each code's short/long descriptor pair
+  ("Interv req for leak" <-> "Intervention ... leak ... required").
+* Clinical abbreviations come from the Wikipedia list (CC BY-SA) and are kept
+  only where their long form occurs in a descriptor.
+* Lay terms come from ``corpus/vocab/lay_terms.csv``, our own glossary of
+  clinical words and the everyday words people use for them.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+WORD = re.compile(r"[a-z0-9]+")
+STOP = frozenset(
+    "a an and are as at be by for from in into is it of on or per the to with w wo "
+    "without each any other than not no all".split()
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case alphanumeric words of a text."""
+    return WORD.findall(text.lower())
+
+
+def _is_abbreviation(short: str, long: str) -> bool:
+    """True when ``short`` can abbreviate ``long``: same first letter, a subsequence."""
+    if len(short) < 2 or len(long) <= len(short) or short[0] != long[0] or short.isdigit():
+        return False
+    rest = iter(long)
+    return all(ch in rest for ch in short)
+
+
+def _acronym(short_word: str, long_words: list[str]) -> str | None:
+    """The run of long words whose initials spell ``short_word`` ("ots" -> "off the shelf")."""
+    n = len(short_word)
+    if n < 2:
+        return None
+    for i in range(len(long_words) - n + 1):
+        run = long_words[i:i + n]
+        if "".join(w[0] for w in run) == short_word:
+            return " ".join(run)
+    return None
+
+
+def _candidates(short_word: str, long_words: list[str]) -> str | None:
+    """The long word (or acronym run) a short-descriptor word most likely abbreviates."""
+    acronym = _acronym(short_word, long_words)
+    if acronym:
+        return acronym
+    prefix = [w for w in long_words if w.startswith(short_word) and len(w) > len(short_word)]
+    if prefix:
+        return prefix[0]
+    subseq = [w for w in long_words if _is_abbreviation(short_word, w)]
+    return subseq[0] if subseq else None
+
+
+def mine_descriptor_abbreviations(rows: list[dict], min_count: int = 2) -> dict[str, str]:
+    """Abbreviation -> expansion, mined from all short/long descriptor pairs."""
+    pairs: Counter = Counter()
+    seen: Counter = Counter()
+    vocabulary = {w for row in rows for w in words(row["long_description"])}
+    for row in rows:
+        all_long = words(row["long_description"])
+        long_words = [w for w in all_long if w not in STOP]
+        for short_word in set(words(row["short_description"])):
+            # A word that CMS spells out somewhere is a word, not an abbreviation.
+            if short_word in vocabulary or short_word in STOP or not short_word.isalpha():
+                continue
+            acronym = _acronym(short_word, all_long)
+            if acronym:
+                pairs[(short_word, acronym)] += 1
+                seen[short_word] += 1
+                continue
+            seen[short_word] += 1
+            expansion = _candidates(short_word, long_words)
+            if expansion:
+                pairs[(short_word, expansion)] += 1
+    best: dict[str, tuple[str, int]] = {}
+    for (short_word, expansion), count in pairs.items():
+        if count >= min_count and count > best.get(short_word, ("", 0))[1]:
+            best[short_word] = (expansion, count)
+    return {s: e for s, (e, c) in sorted(best.items()) if c * 2 >= seen[s]}
+
+
+def record_abbreviations(row: dict, mined: dict[str, str]) -> list[str]:
+    """'abbr = expansion' pairs that link this record's short descriptor to its long one."""
+    long_text = " " + " ".join(words(row["long_description"])) + " "
+    found = []
+    for short_word in dict.fromkeys(words(row["short_description"])):
+        expansion = mined.get(short_word)
+        if expansion and f" {expansion} " in long_text and f" {short_word} " not in long_text:
+            found.append(f"{short_word} = {expansion}")
+    return found
+
+
+class PhraseMatcher:
+    """Finds glossary phrases (as whole-word sequences) in a descriptor."""
+
+    def __init__(self, entries: dict[str, list[str]]):
+        self.entries = entries
+        self.by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for phrase in entries:
+            key = tuple(words(phrase))
+            if key:
+                self.by_first[key[0]].append(key)
+
+    def find(self, text: str) -> list[str]:
+        """Phrases of the glossary that occur in text, in order of first occurrence."""
+        tokens = words(text)
+        found = []
+        for i, token in enumerate(tokens):
+            for key in self.by_first.get(token, ()):
+                if tuple(tokens[i:i + len(key)]) == key:
+                    found.append(" ".join(key))
+        return list(dict.fromkeys(found))
+
+
+def clinical_abbreviations(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Long form -> abbreviations, keeping multi-word long forms and 2+ letter abbreviations."""
+    table: dict[str, list[str]] = defaultdict(list)
+    for abbr, long_form in pairs:
+        abbr_clean = abbr.strip().lower()
+        long_clean = " ".join(words(long_form))
+        if (len(abbr_clean) < 2 or not abbr_clean.isascii() or not re.fullmatch(r"[a-z0-9]+", abbr_clean)
+                or len(long_clean.split()) < 2):
+            continue
+        if abbr_clean not in table[long_clean]:
+            table[long_clean].append(abbr_clean)
+    return dict(table)
+
+
+def load_lay_terms(path: Path) -> dict[str, list[str]]:
+    """Our glossary: clinical phrase -> everyday phrases (``;``-separated in the file)."""
+    table: dict[str, list[str]] = {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            term = " ".join(words(row["term"]))
+            lay = [x.strip() for x in row["lay"].split(";") if x.strip()]
+            if term and lay:
+                table.setdefault(term, []).extend(lay)
+    return table
