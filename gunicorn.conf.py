@@ -1,0 +1,29 @@
+"""gunicorn settings for codesearch (see README, Performance).
+
+Sync workers: search is CPU-bound and the GIL serialises threads, so one process per
+core serves best. The app (code) is preloaded once; each worker opens the index
+lazily on its first request, after the fork (Whoosh memory-maps its segments).
+"""
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('CODESEARCH_HOST', '127.0.0.1')}:{os.environ.get('CODESEARCH_PORT', '8000')}"
+workers = int(os.environ.get("CODESEARCH_WORKERS", min(2, multiprocessing.cpu_count()) or 1))
+worker_class = "sync"
+preload_app = True
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+max_requests = 0
+accesslog = None  # the app logs one line per request, without the query string
+loglevel = os.environ.get("CODESEARCH_LOG_LEVEL", "info")
+limit_request_line = 8190
+
+
+def post_fork(server, worker):
+    """Route the app's log lines through gunicorn's error log in each worker."""
+    import logging
+
+    logger = logging.getLogger("codesearch")
+    logger.handlers = server.log.error_log.handlers
+    logger.setLevel(server.log.error_log.level)

@@ -1,0 +1,180 @@
+"""Question answering: intent from a fixed vocabulary, the code asked about, and an answer
+composed only from that code's record.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import faq
+from .query import CODE_IN_TEXT, normalize
+from .search import CodeIndex, Hit
+
+INTENTS = ("what_is", "who_uses", "when_used", "find_code", "rvu", "status", "modifier", "unknown")
+
+RULES: list[tuple[str, re.Pattern]] = [
+    ("rvu", re.compile(r"\b(w?rvus?|relative value|value units?|worth|how much (is|does)|pay(s|ment)? for)\b")),
+    ("status", re.compile(r"\b(active|inactive|terminated|deleted|discontinued|retired|obsolete|expired|valid|"
+                          r"still (good|used|billable|in use)|replaced|current|in effect|effective)\b")),
+    ("who_uses", re.compile(r"\b(who|whom|which (specialt\w+|providers?|doctors?|physicians?|clinicians?)|"
+                            r"what (kind|type|sort)s? of (providers?|doctors?|physicians?|specialt\w+|clinicians?)|"
+                            r"specialt(y|ies))\b")),
+    ("when_used", re.compile(r"\b(when|in what (case|situation)s?|under what|how (do|should|can) (i|we|you) "
+                             r"(use|bill|report|code)|how to (use|bill|report)|usage|appropriate)\b")),
+    ("what_is", re.compile(r"\b(what('?s| is| are| does| do)|whats|define|definition|explain|meaning|means?|"
+                           r"describe|description|tell me about|info(rmation)? (on|about))\b")),
+]
+FIND_CODE = re.compile(r"\b(code|codes|hcpcs|cpt)\b.*\b(for|of|is|used for)\b|\b(which|what) (code|hcpcs)|"
+                       r"\b(code|hcpcs|billing code) for\b|^(code|hcpcs)\b")
+MODIFIER_WORD = re.compile(r"\b(modifier|modifiers|mod)\b", re.I)
+FILLER = re.compile(
+    r"\b(what('?s| is| are)?|whats|which|is|the|a|an|hcpcs|cpt|level ii|billing|code|codes|for|of|to|use|used|"
+    r"do|does|i|we|you|can|tell|me|please|find|need|looking|bill|get|there|that|this|with)\b")
+CPT_LIKE = re.compile(r"(?<![a-z0-9])\d{4}[0-9ftum](?![a-z0-9])", re.I)
+ANY_CODE = re.compile(r"(?<![a-z0-9])([a-z]\d{4}|\d{4}[0-9ftum])(?![a-z0-9])", re.I)
+
+
+@dataclass
+class Answer:
+    """An answer and the evidence behind it."""
+
+    question: str
+    intent: str
+    code: str | None
+    answer: str
+    facts: dict = field(default_factory=dict)
+    source: str | None = None
+    confidence: float = 0.0
+    results: list[Hit] = field(default_factory=list)
+
+
+def classify(question: str, codes: list[str], modifier: str | None) -> tuple[str, float]:
+    """(intent, confidence) of a normalised question, given the codes found in it."""
+    lowered = question.lower()
+    if modifier and not codes:
+        for intent, pattern in RULES[:2]:
+            if pattern.search(lowered):
+                return intent, 0.9
+        return "modifier", 0.95
+    if codes:
+        for intent, pattern in RULES:
+            if pattern.search(lowered):
+                return intent, 0.95
+        return "what_is", 0.7
+    if FIND_CODE.search(lowered) or re.search(r"\w{3,}", lowered):
+        return "find_code", 0.8 if FIND_CODE.search(lowered) else 0.5
+    return "unknown", 0.0
+
+
+def _modifier_in(question: str, modifiers: frozenset[str]) -> str | None:
+    """The modifier a question asks about: a known modifier named with the word 'modifier',
+    or written in capitals on its own."""
+    named = MODIFIER_WORD.search(question)
+    for token in re.findall(r"\b[A-Za-z0-9]{2}\b", question):
+        if token.upper() in modifiers and (named or token.isupper()):
+            return token.upper()
+    return None
+
+
+def _search_text(question: str) -> str:
+    """The description part of a find-code question."""
+    text = FILLER.sub(" ", question.lower())
+    return " ".join(re.findall(r"[a-z0-9][a-z0-9.\-/']*", text)) or question
+
+
+class Answerer:
+    """Answers questions from the records of one index."""
+
+    def __init__(self, index: CodeIndex, public_url: str = ""):
+        self.index = index
+        self.public_url = public_url.rstrip("/")
+
+    def source(self, code: str) -> str:
+        """The code page URL of a code."""
+        return f"{self.public_url}/v1/codes/{code}"
+
+    def answer(self, raw: str, limit: int = 5) -> Answer:
+        """The answer to one question."""
+        question = normalize(raw)
+        opened = self.index.open()
+        codes = list(dict.fromkeys(f"{m.group(1).upper()}{m.group(2)}" for m in CODE_IN_TEXT.finditer(question)))
+        # Code-shaped but outside HCPCS Level II (W-Z letters, CPT's five digits): still a code question.
+        codes = codes or [m.group(1).upper() for m in ANY_CODE.finditer(question)]
+        modifier = _modifier_in(question, opened.modifiers) if not codes else None
+        intent, confidence = classify(question, codes, modifier)
+        if intent == "find_code":
+            return self._find_code(question, confidence, limit)
+        if intent == "unknown":
+            return self._unknown(question)
+        code = codes[0] if codes else modifier
+        record = self.index.get(code)
+        if record is None:
+            return self._no_such_code(question, intent, code)
+        return self._about(question, intent, confidence, record, limit)
+
+    def _about(self, question: str, intent: str, confidence: float, record: dict, limit: int) -> Answer:
+        """An answer about one known code."""
+        text, facts = compose(intent, record)
+        results = self.index.search(record["code"], limit=limit).hits
+        return Answer(question, intent, record["code"], text, facts, self.source(record["code"]), confidence, results)
+
+    def _find_code(self, question: str, confidence: float, limit: int) -> Answer:
+        """The codes that best match a described item or service."""
+        result = self.index.search(_search_text(question), limit=limit)
+        if not result.hits:
+            hint = f" Did you mean: {result.did_you_mean}?" if result.did_you_mean else ""
+            return Answer(question, "find_code", None, "No HCPCS Level II code matches that description." + hint,
+                          {"search": result.query}, None, 0.1)
+        top = result.hits[0]
+        others = ", ".join(h.code for h in result.hits[1:4])
+        text = f"The closest HCPCS Level II code is {top.code}: {top.long_description}"
+        text += "" if text.endswith(".") else "."
+        if top.status == "terminated":
+            text += f" Note: {top.code} is terminated."
+        if others:
+            text += f" Also consider: {others}."
+        facts = {"search": result.query, "top_code": top.code, "top_status": top.status}
+        return Answer(question, "find_code", top.code, text, facts, self.source(top.code), confidence, result.hits)
+
+    def _no_such_code(self, question: str, intent: str, code: str) -> Answer:
+        """A clear answer for a code that is not in HCPCS Level II, with close codes."""
+        near = self.index.suggest_codes(code)
+        text = f"{code} does not exist in the HCPCS Level II code set (January 2026)."
+        if CPT_LIKE.fullmatch(code):
+            text = (f"{code} looks like a CPT code; CPT is maintained by the AMA and is not part of the "
+                    f"HCPCS Level II set covered here.")
+        if near:
+            text += " Close codes: " + ", ".join(near) + "."
+        hits = [h for c in near[:3] for h in self.index.search(c, limit=1).hits]
+        return Answer(question, intent, code, text, {"exists": False, "suggestions": near}, None, 0.9, hits)
+
+    def _unknown(self, question: str) -> Answer:
+        """An answer for a question we cannot place."""
+        cpt = CPT_LIKE.search(question)
+        text = ("CPT codes (five digits) are maintained by the AMA and are not covered here; ask about a HCPCS "
+                "Level II code such as E0601." if cpt else
+                "Ask about a HCPCS Level II code (for example 'what is E0601' or 'who bills G0439'), "
+                "or describe an item or service ('code for a walker').")
+        return Answer(question, "unknown", None, text, {}, None, 0.0)
+
+
+def compose(intent: str, record: dict) -> tuple[str, dict]:
+    """(answer text, facts used) for one intent about one record."""
+    base = {"code": record["code"], "status": record["status"]}
+    if intent == "rvu":
+        pfs = record.get("pfs")
+        return faq.rvu_sentence(record), {**base, "pfs": pfs}
+    if intent == "status":
+        return faq.status_sentence(record), {**base, "terminated_date": record.get("terminated_date"),
+                                             "status_basis": record.get("status_basis"),
+                                             "added_date": record.get("added_date")}
+    if intent == "who_uses":
+        return faq.who_uses_answer(record), {**base, "specialties": record.get("specialties"),
+                                             "type_of_service": record.get("type_of_service"),
+                                             "pricing_indicator": record.get("pricing_indicator")}
+    if intent == "when_used":
+        return faq.when_used_answer(record), {**base, "long_description": record["long_description"],
+                                              "pfs_status": (record.get("pfs") or {}).get("status_code"),
+                                              "coverage": record.get("coverage")}
+    return faq.what_is_answer(record), {**base, "kind": record["kind"], "long_description": record["long_description"],
+                                        "section": record.get("section"), "drug_names": record.get("drug_names")}

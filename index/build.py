@@ -1,0 +1,248 @@
+"""Corpus -> Whoosh index, built beside the live one and swapped in atomically.
+
+Layout of an index directory::
+
+    <index_dir>/current -> builds/<id>     the live index (a symlink, replaced atomically)
+    <index_dir>/builds/<id>/               one complete build, with manifest.json written last
+    <index_dir>/build.lock                 held (flock) by the one build running
+
+A build that fails or is killed leaves ``current`` untouched; the next build removes
+its half-written folder.
+"""
+from __future__ import annotations
+
+import fcntl
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from marshmallow import ValidationError
+from whoosh import index as whoosh_index
+
+from .records import RECORD_SCHEMA, first_error
+from .schema import SCHEMA_VERSION, build_schema
+
+CORPUS_FILE = "codes.jsonl.gz"
+MANIFEST = "manifest.json"
+VOCABULARY = "vocabulary.json"
+KEEP_BUILDS = 2
+
+
+class BuildError(Exception):
+    """A build that cannot go on; the message names the file, line and field when a record is bad."""
+
+
+def corpus_path(corpus: Path) -> Path:
+    """The records file of a corpus directory (or the file itself)."""
+    return corpus if corpus.is_file() else corpus / CORPUS_FILE
+
+
+def _open_text(path: Path):
+    """Open a corpus file, gzip-compressed or plain, as text."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def read_records(path: Path):
+    """Yield (line number, validated record) for each line; raise BuildError on the first bad one."""
+    try:
+        handle = _open_text(path)
+    except OSError as err:
+        raise BuildError(f"{path}: cannot read corpus: {err.strerror or err}") from err
+    with handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield number, _validate(path, number, line)
+        except (OSError, EOFError, UnicodeDecodeError) as err:
+            raise BuildError(f"{path}: corrupt corpus file: {err}") from err
+
+
+def _validate(path: Path, number: int, line: str) -> dict:
+    """One JSON line checked against the record schema."""
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise BuildError(f"{path}:{number}: invalid JSON: {err.msg} (column {err.colno})") from err
+    if not isinstance(raw, dict):
+        raise BuildError(f"{path}:{number}: a record must be a JSON object")
+    try:
+        RECORD_SCHEMA.load(raw)
+    except ValidationError as err:
+        field, message = first_error(err.messages)
+        raise BuildError(f"{path}:{number}: field '{field}': {message} (code {raw.get('code')!r})") from err
+    return raw
+
+
+def document(record: dict) -> dict:
+    """The Whoosh fields of one record."""
+    terms = " ; ".join(record["synonyms"] + record["lay_terms"] + record["drug_names"])
+    return {
+        "code": record["code"],
+        "kind": record["kind"],
+        "status": record["status"],
+        "letter": record["code"][0] if record["kind"] == "procedure" else "modifier",
+        "descriptor": record["long_description"],
+        "short": record["short_description"],
+        "terms": terms,
+        "words": " ".join([record["short_description"], record["long_description"], terms]),
+        "short_description": record["short_description"],
+        "long_description": record["long_description"],
+        "record": json.dumps(record, ensure_ascii=False, separators=(",", ":")),
+    }
+
+
+def _sha256(path: Path) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _count_lines(path: Path) -> int:
+    """Non-empty lines in the corpus (for the progress bar's total)."""
+    with _open_text(path) as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+@contextmanager
+def build_lock(index_dir: Path):
+    """Hold the build lock; a second concurrent build fails fast. The kernel frees it if we die."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(index_dir / "build.lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as err:
+        handle.close()
+        raise BuildError(f"{index_dir}: another build is running (build.lock is held)") from err
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def live_build(index_dir: Path) -> Path | None:
+    """The build folder ``current`` points at, or None."""
+    link = index_dir / "current"
+    return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+
+
+def index_exists(index_dir: Path) -> bool:
+    """True when the index directory has a complete live build."""
+    build = live_build(index_dir)
+    return build is not None and (build / MANIFEST).is_file()
+
+
+def _clean_stale(index_dir: Path) -> None:
+    """Remove half-written builds (no manifest) and all but the newest complete ones."""
+    builds = index_dir / "builds"
+    if not builds.is_dir():
+        return
+    live = live_build(index_dir)
+    complete = []
+    for folder in sorted(builds.iterdir()):
+        if folder == live:
+            continue
+        if (folder / MANIFEST).is_file():
+            complete.append(folder)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    # Keep the previous build (KEEP_BUILDS - 1 of them) for a quick manual roll-back.
+    for folder in complete[:len(complete) - (KEEP_BUILDS - 1)]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write(folder: Path, path: Path, progress: bool) -> int:
+    """Write every record of the corpus into a new Whoosh index in ``folder``."""
+    from tqdm import tqdm
+
+    total = _count_lines(path) if progress else None
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = ix.writer(limitmb=256)
+    count = 0
+    try:
+        records = read_records(path)
+        bar = tqdm(records, total=total, unit="rec", file=sys.stderr, disable=not progress, desc="indexing")
+        for _number, record in bar:
+            writer.add_document(**document(record))
+            count += 1
+        if count == 0:
+            raise BuildError(f"{path}: the corpus holds no records")
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
+    return count
+
+
+def _verify(folder: Path, count: int) -> None:
+    """Open the new index and check it holds what was written, before it goes live."""
+    ix = whoosh_index.open_dir(str(folder))
+    try:
+        if ix.doc_count() != count:
+            raise BuildError(f"{folder}: index holds {ix.doc_count()} documents, expected {count}")
+    finally:
+        ix.close()
+
+
+def _copy_vocabulary(corpus_dir: Path, folder: Path) -> None:
+    """Ship the corpus's query-time vocabulary inside the build, so a build is self-contained."""
+    source = corpus_dir / VOCABULARY
+    if source.is_file():
+        shutil.copyfile(source, folder / VOCABULARY)
+
+
+def _swap(index_dir: Path, folder: Path) -> None:
+    """Point ``current`` at ``folder`` in one atomic rename."""
+    tmp = index_dir / f".current.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(os.path.relpath(folder, index_dir), tmp)
+    os.replace(tmp, index_dir / "current")
+
+
+def build_index(corpus: Path, index_dir: Path, progress: bool = True) -> dict:
+    """Build the index from ``corpus`` into a new folder and swap it in; return its manifest."""
+    path = corpus_path(corpus)
+    if not path.is_file():
+        raise BuildError(f"{path}: corpus file not found")
+    index_dir = index_dir.resolve()
+    with build_lock(index_dir):
+        _clean_stale(index_dir)
+        started = time.perf_counter()
+        stamp = datetime.now(timezone.utc)
+        folder = index_dir / "builds" / f"{stamp:%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
+        folder.mkdir(parents=True)
+        try:
+            count = _write(folder, path, progress)
+            _verify(folder, count)
+            _copy_vocabulary(path.parent, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "record_count": count,
+            "corpus_file": str(path),
+            "corpus_sha256": _sha256(path),
+            "built_at": stamp.isoformat(timespec="seconds"),
+            "build_seconds": round(time.perf_counter() - started, 2),
+            "path": str(folder),
+        }
+        (folder / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        _swap(index_dir, folder)
+        _clean_stale(index_dir)
+    return manifest

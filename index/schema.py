@@ -1,0 +1,37 @@
+"""The Whoosh schema and its analyzers, defined once."""
+from __future__ import annotations
+
+from whoosh import analysis
+from whoosh.fields import ID, STORED, TEXT, Schema
+
+SCHEMA_VERSION = 1
+
+# Words that carry no meaning in a code search ("code for a ...", "hcpcs ...").
+STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"code", "codes", "hcpcs", "cpt", "per", "w", "wo"}
+
+
+def stem_analyzer():
+    """Lower-case words, stop words removed, Porter-stemmed (with a stem cache)."""
+    return analysis.StemmingAnalyzer(stoplist=STOP_WORDS, minsize=1, cachesize=50000)
+
+
+def plain_analyzer():
+    """Lower-case words, unstemmed: for prefixes, typo correction and highlighting."""
+    return analysis.StandardAnalyzer(stoplist=STOP_WORDS, minsize=1)
+
+
+def build_schema() -> Schema:
+    """The index schema: code as unique ID, weighted text fields, filters, the stored record."""
+    return Schema(
+        code=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        status=ID(stored=True),
+        letter=ID,
+        descriptor=TEXT(analyzer=stem_analyzer(), phrase=True),
+        short=TEXT(analyzer=stem_analyzer(), phrase=False),
+        terms=TEXT(analyzer=stem_analyzer(), phrase=False),
+        words=TEXT(analyzer=plain_analyzer(), phrase=False, spelling=True),
+        short_description=STORED,
+        long_description=STORED,
+        record=STORED,
+    )

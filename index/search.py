@@ -1,0 +1,336 @@
+"""Searching the index: an open-index handle per worker, query building and ranking.
+
+Ranking order: exact codes, then a code prefix's codes in code order (active first),
+then modifiers, then words ranked by BM25F over weighted fields, re-ranked by how many
+of the query's words a code matches, with phrase matches boosted and terminated codes
+ranked below active ones.
+"""
+from __future__ import annotations
+
+import bisect
+import html
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh.lang.porter import stem
+
+from .build import MANIFEST
+from .query import ParsedQuery, parse
+from .schema import STOP_WORDS
+
+FIELD_BOOSTS = {"descriptor": 1.0, "short": 0.7, "terms": 0.9}
+CANDIDATES = 120
+TERMINATED_FACTOR = 0.55
+
+
+class IndexUnavailable(RuntimeError):
+    """No usable index at the configured location."""
+
+
+@dataclass
+class Hit:
+    """One ranked code."""
+
+    code: str
+    short_description: str
+    long_description: str
+    status: str
+    kind: str
+    score: float
+    highlight: str = ""
+    matched: str = "text"
+
+
+@dataclass
+class SearchResult:
+    """A page of ranked codes and what the query was understood as."""
+
+    query: str
+    interpretation: str
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+    did_you_mean: str | None = None
+
+
+def _load_vocabulary(folder: Path) -> dict[str, list[list[str]]]:
+    """Abbreviation -> expansions (as word lists), read from the corpus vocabulary copied at build."""
+    path = folder / "vocabulary.json"
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    table: dict[str, list[list[str]]] = {}
+    for abbr, expansion in data.get("cms_abbreviations", {}).items():
+        table.setdefault(abbr, []).append(expansion.split())
+    for abbr, expansions in data.get("clinical_abbreviations", {}).items():
+        for expansion in expansions[:2]:
+            table.setdefault(abbr, []).append(expansion.split())
+    return table
+
+
+class OpenIndex:
+    """One opened build: its searcher, code list and vocabulary. Used by one thread."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.ix = whoosh_index.open_dir(str(folder))
+        self.searcher = self.ix.searcher()
+        self.reader = self.searcher.reader()
+        self.manifest = json.loads((folder / MANIFEST).read_text())
+        self.codes = sorted(t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("code"))
+        self.terminated = {self.searcher.stored_fields(d)["code"]
+                           for d in self.searcher.docs_for_query(Q.Term("status", "terminated"))}
+        self.modifiers = frozenset(self.searcher.stored_fields(d)["code"]
+                                   for d in self.searcher.docs_for_query(Q.Term("kind", "modifier")))
+        self.vocabulary = _load_vocabulary(folder)
+        self.corrector = self.searcher.corrector("words")
+
+    def close(self) -> None:
+        """Release the searcher's files."""
+        self.searcher.close()
+        self.ix.close()
+
+    def docnum(self, code: str) -> int | None:
+        """Document number of a code, or None."""
+        return self.searcher.document_number(code=code)
+
+    def stored(self, docnum: int) -> dict:
+        """Stored fields of a document."""
+        return self.searcher.stored_fields(docnum)
+
+
+class CodeIndex:
+    """The live index of a directory, opened lazily per thread and reopened when ``current`` moves."""
+
+    def __init__(self, index_dir: str | Path):
+        self.index_dir = Path(index_dir)
+        self._local = threading.local()
+
+    def _target(self) -> Path:
+        """The build folder ``current`` points at now."""
+        link = self.index_dir / "current"
+        try:
+            target = (self.index_dir / os.readlink(link)).resolve()
+        except OSError as err:
+            raise IndexUnavailable(f"no index at {self.index_dir}; run 'codesearch build-index'") from err
+        if not (target / MANIFEST).is_file():
+            raise IndexUnavailable(f"index at {target} is incomplete (no manifest)")
+        return target
+
+    def open(self) -> OpenIndex:
+        """This thread's open index, reopened (never refreshed) if a new build went live."""
+        target = self._target()
+        current: OpenIndex | None = getattr(self._local, "open_index", None)
+        if current is not None and current.folder == target:
+            return current
+        try:
+            fresh = OpenIndex(target)
+        except Exception as err:  # a corrupt folder: keep serving the previous one if we have it
+            if current is not None:
+                return current
+            raise IndexUnavailable(f"cannot open index at {target}: {err}") from err
+        self._local.open_index = fresh
+        if current is not None:
+            current.close()
+        return fresh
+
+    def manifest(self) -> dict:
+        """The live build's manifest."""
+        return self.open().manifest
+
+    def get(self, code: str) -> dict | None:
+        """The full record of a code (case-insensitive), or None."""
+        opened = self.open()
+        docnum = opened.docnum(code.strip().upper())
+        return None if docnum is None else json.loads(opened.stored(docnum)["record"])
+
+    def search(self, raw: str, limit: int = 10, offset: int = 0, status: str | None = None,
+               max_length: int = 512) -> SearchResult:
+        """Ranked codes for a query as typed into a search box."""
+        opened = self.open()
+        parsed = parse(raw, opened.modifiers, max_length)
+        return Ranker(opened, parsed, status).page(limit, offset)
+
+    def suggest_codes(self, code: str, limit: int = 5) -> list[str]:
+        """Existing codes closest to an unknown one (same letter, nearest numbers)."""
+        opened = self.open()
+        code = code.strip().upper()
+        i = bisect.bisect_left(opened.codes, code)
+        near = [c for c in opened.codes[max(0, i - limit):i + limit] if c[:1] == code[:1] and len(c) == len(code)]
+        return sorted(near, key=lambda c: abs(_numeric(c) - _numeric(code)))[:limit]
+
+
+def _numeric(code: str) -> int:
+    """The digits of a code as a number (0 when none)."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+class Ranker:
+    """Ranks codes for one parsed query against one open index."""
+
+    def __init__(self, opened: OpenIndex, parsed: ParsedQuery, status: str | None):
+        self.opened = opened
+        self.parsed = parsed
+        self.status = status
+        self.words = [w for w in parsed.words if w not in STOP_WORDS]
+        self.stems: set[str] = set()
+        self.prefixes: list[str] = []
+        self.did_you_mean: str | None = None
+
+    # -- the parts of the ranked list -----------------------------------------
+    def _allowed(self, code: str) -> bool:
+        """True when the status filter admits a code."""
+        if not self.status:
+            return True
+        return (code in self.opened.terminated) == (self.status == "terminated")
+
+    def _prefix_codes(self) -> list[str]:
+        """Codes starting with the query's prefix: active ones in code order, then terminated."""
+        prefix = self.parsed.prefix
+        codes = self.opened.codes
+        start = bisect.bisect_left(codes, prefix)
+        matching = []
+        for code in codes[start:]:
+            if not code.startswith(prefix):
+                break
+            matching.append(code)
+        return sorted(matching, key=lambda c: c in self.opened.terminated)
+
+    def _direct_codes(self) -> list[tuple[str, str]]:
+        """(code, how matched) for exact codes, prefix codes and modifiers, in that order."""
+        direct = [(c, "code") for c in self.parsed.codes if self.opened.docnum(c) is not None]
+        if self.parsed.prefix:
+            direct += [(c, "prefix") for c in self._prefix_codes()]
+        direct += [(m, "modifier") for m in self.parsed.modifiers if self.opened.docnum(m) is not None]
+        return [(c, how) for c, how in direct if self._allowed(c)]
+
+    # -- the text query ----------------------------------------------------------
+    def _word_query(self, word: str, last: bool) -> Q.Query | None:
+        """Every way one query word can match: stem, abbreviation, typo fix, prefix."""
+        alternatives: list[Q.Query] = []
+        stemmed = stem(word)
+        self.stems.add(stemmed)
+        for name, boost in FIELD_BOOSTS.items():
+            alternatives.append(Q.Term(name, stemmed, boost=boost))
+        for expansion in self.opened.vocabulary.get(word, [])[:2]:
+            stems = [stem(w) for w in expansion if w not in STOP_WORDS]
+            self.stems.update(stems)
+            if stems:
+                alternatives.append(Q.And([Q.Term("descriptor", s) for s in stems], boost=0.8))
+        known = self.opened.reader.doc_frequency("words", word) > 0
+        if not known and word.isalpha() and len(word) >= 4:
+            for fix in self._corrections(word):
+                self.stems.add(stem(fix))
+                alternatives += [Q.Term("descriptor", stem(fix), boost=0.75), Q.Term("terms", stem(fix), boost=0.6)]
+        if last and self.parsed.typing and len(word) >= 3 and not word.isdigit():
+            self.prefixes.append(word)
+            alternatives.append(Q.Prefix("words", word, boost=0.5))
+        return Q.Or(alternatives)
+
+    def _corrections(self, word: str) -> list[str]:
+        """Likely intended spellings of an unknown word (never for codes or numbers)."""
+        maxdist = 2 if len(word) >= 6 else 1
+        return list(self.opened.corrector.suggest(word, limit=2, maxdist=maxdist, prefix=1))
+
+    def _text_query(self) -> Q.Query | None:
+        """OR of every word's alternatives, plus a phrase boost over the descriptor."""
+        words = self.words
+        if not words:
+            return None
+        parts = [self._word_query(w, i == len(words) - 1) for i, w in enumerate(words)]
+        self.word_stems = [stem(w) for w in words]
+        if len(words) >= 2:
+            parts.append(Q.Phrase("descriptor", self.word_stems, slop=3, boost=1.5))
+        return Q.Or(parts)
+
+    def _coverage(self, matched: set[tuple[str, bytes]]) -> float:
+        """Share of the query's words a document matched (by stem or expansion or prefix)."""
+        texts = {t.decode() if isinstance(t, bytes) else t for _f, t in matched}
+        hit = 0
+        for word, stemmed in zip(self.words, self.word_stems):
+            alternates = {stemmed} | {stem(w) for e in self.opened.vocabulary.get(word, []) for w in e}
+            if texts & alternates or any(t.startswith(word) for t in texts if word in self.prefixes):
+                hit += 1
+            elif any(t in self.stems and t not in self.word_stems for t in texts):
+                hit += 0.8 / len(self.words)  # a typo fix or expansion matched somewhere
+        return min(1.0, hit / len(self.words))
+
+    def _text_hits(self) -> list[tuple[float, int, str]]:
+        """(score, docnum, code) of text matches, re-ranked by coverage and status."""
+        text_query = self._text_query()
+        if text_query is None:
+            return []
+        filt = Q.Term("status", self.status) if self.status else None
+        results = self.opened.searcher.search(text_query, limit=CANDIDATES, filter=filt, terms=True)
+        if not results:
+            return []
+        top = results[0].score or 1.0
+        ranked = []
+        for hit in results:
+            coverage = self._coverage(set(hit.matched_terms()))
+            score = (hit.score / top) * 0.5 + coverage * coverage
+            if hit["status"] == "terminated":
+                score *= TERMINATED_FACTOR
+            ranked.append((score, hit.docnum, hit["code"]))
+        ranked.sort(key=lambda r: (-r[0], r[2]))
+        if ranked and ranked[0][0] < 0.6:
+            self.did_you_mean = self._suggestion()
+        return ranked
+
+    def _suggestion(self) -> str | None:
+        """The query with unknown words replaced by their likeliest spelling."""
+        changed, out = False, []
+        for word in self.parsed.words:
+            fixes = (self._corrections(word)
+                     if word.isalpha() and self.opened.reader.doc_frequency("words", word) == 0 else [])
+            out.append(fixes[0] if fixes else word)
+            changed |= bool(fixes)
+        return " ".join(out) if changed else None
+
+    # -- the page ------------------------------------------------------------------
+    def page(self, limit: int, offset: int) -> SearchResult:
+        """The ranked list, cut to one page, with highlights."""
+        direct = self._direct_codes()
+        seen = {c for c, _ in direct}
+        text = [r for r in self._text_hits() if r[2] not in seen]
+        if not direct and not text and self.did_you_mean is None and self.words:
+            self.did_you_mean = self._suggestion()
+        total = len(direct) + len(text)
+        hits: list[Hit] = []
+        entries = [(c, how, None) for c, how in direct] + [(c, "text", s) for s, _d, c in text]
+        for position, (code, how, score) in enumerate(entries[offset:offset + limit], start=offset):
+            hits.append(self._hit(code, how, score if score is not None else 1000.0 - position))
+        return SearchResult(self.parsed.text, self.parsed.kind, total, hits, self.did_you_mean)
+
+    def _hit(self, code: str, how: str, score: float) -> Hit:
+        """A Hit with the matched words of its descriptor marked."""
+        stored = self.opened.stored(self.opened.docnum(code))
+        return Hit(code=code, short_description=stored["short_description"],
+                   long_description=stored["long_description"], status=stored["status"],
+                   kind=stored["kind"], score=round(score, 4),
+                   highlight=highlight(stored["long_description"], self.stems, self.prefixes), matched=how)
+
+
+def highlight(text: str, stems: set[str], prefixes: list[str]) -> str:
+    """HTML-escaped text with the words matching the query wrapped in <mark>."""
+    import re
+
+    out, last = [], 0
+    for match in re.finditer(r"[A-Za-z0-9]+", text):
+        word = match.group(0).lower()
+        if stem(word) in stems or any(word.startswith(p) for p in prefixes):
+            out.append(html.escape(text[last:match.start()]))
+            out.append(f"<mark>{html.escape(match.group(0))}</mark>")
+            last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def search_once(index_dir: str | Path, raw: str, **kwargs) -> SearchResult:
+    """One search against an index directory (for scripts and tests)."""
+    return CodeIndex(index_dir).search(raw, **kwargs)

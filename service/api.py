@@ -1,0 +1,84 @@
+"""HTTP views: each turns a request into one call on index/ and shapes the reply."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, current_app, jsonify, request
+
+from . import schemas
+from .errors import NotFound, respond
+from .resources import get_answerer, get_index
+from index.search import IndexUnavailable
+
+bp = Blueprint("api", __name__)
+
+
+def _args(schema):
+    """Validated query-string arguments (marshmallow raises on anything wrong)."""
+    return schema.load(request.args.to_dict(flat=True))
+
+
+@bp.get("/v1/search")
+def search():
+    """Ranked codes for what the user typed."""
+    args = _args(schemas.search_args)
+    result = get_index().search(args["q"], limit=args["limit"], offset=args["offset"], status=args["status"],
+                                max_length=current_app.config["MAX_QUERY_LENGTH"])
+    body = {"query": result.query, "interpretation": result.interpretation, "total": result.total,
+            "limit": args["limit"], "offset": args["offset"], "did_you_mean": result.did_you_mean,
+            "results": [asdict(h) for h in result.hits]}
+    return jsonify(schemas.search_response.dump(body))
+
+
+@bp.get("/v1/codes/<path:code>")
+def code_page(code: str):
+    """The whole record of one code."""
+    schemas.code_path.load({"code": code})
+    record = get_index().get(code)
+    if record is None:
+        near = get_index().suggest_codes(code)
+        raise NotFound(f"{code.strip().upper()} is not a HCPCS Level II code or modifier", near)
+    record["url"] = request.base_url
+    return jsonify(schemas.code_response.dump(record))
+
+
+def _answer(question: str, limit: int):
+    """The JSON answer to a question."""
+    answer = get_answerer().answer(question, limit=limit)
+    body = asdict(answer)
+    body["results"] = [asdict(h) if not isinstance(h, dict) else h for h in answer.results]
+    return jsonify(schemas.answer_response.dump(body))
+
+
+@bp.get("/v1/answer")
+def answer_get():
+    """Answer a question given as ?q=."""
+    args = _args(schemas.answer_args)
+    return _answer(args["q"], args["limit"])
+
+
+@bp.post("/v1/answer")
+def answer_post():
+    """Answer a question given as a JSON body {"question": ...}."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return respond(400, "invalid_body", 'expected a JSON object like {"question": "what is E0601"}')
+    args = schemas.answer_body.load(payload)
+    return _answer(args["question"], args["limit"])
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process is alive."""
+    return jsonify(schemas.health_response.dump({"status": "ok"}))
+
+
+@bp.get("/readyz")
+def readyz():
+    """The index is loaded: its record count and build time; 503 when not."""
+    try:
+        manifest = get_index().manifest()
+    except IndexUnavailable:
+        return respond(503, "not_ready", "no search index is loaded yet")
+    return jsonify(schemas.ready_response.dump({"status": "ready", **{k: manifest.get(k) for k in (
+        "record_count", "built_at", "schema_version", "corpus_sha256")}}))
