@@ -7,14 +7,15 @@ import re
 from dataclasses import dataclass, field
 
 from . import faq
-from .query import CODE_IN_TEXT, normalize
+from .query import CODE_IN_TEXT, MODIFIER_ALIASES, normalize
 from .search import CodeIndex, Hit
 
 INTENTS = ("what_is", "who_uses", "when_used", "find_code", "rvu", "status", "modifier", "unknown")
 
 RULES: list[tuple[str, re.Pattern]] = [
-    ("rvu", re.compile(r"\b(w?rvus?|relative value|value units?|worth|how much (is|does)|pay(s|ment)? for)\b")),
-    ("status", re.compile(r"\b(active|inactive|terminated|deleted|discontinued|retired|obsolete|expired|valid|"
+    ("rvu", re.compile(r"\b(w?rvus?|relative values?|value units?|work values?|values? of|worth|how much (is|does)|"
+                       r"pay(s|ment)? for)\b")),
+    ("status", re.compile(r"\b(status|active|inactive|terminated|deleted|discontinued|retired|obsolete|expired|valid|"
                           r"still (good|used|billable|in use)|replaced|current|in effect|effective)\b")),
     ("who_uses", re.compile(r"\b(who|whom|which (specialt\w+|providers?|doctors?|physicians?|clinicians?)|"
                             r"what (kind|type|sort)s? of (providers?|doctors?|physicians?|specialt\w+|clinicians?)|"
@@ -67,12 +68,16 @@ def classify(question: str, codes: list[str], modifier: str | None) -> tuple[str
 
 
 def _modifier_in(question: str, modifiers: frozenset[str]) -> str | None:
-    """The modifier a question asks about: a known modifier named with the word 'modifier',
-    or written in capitals on its own."""
+    """The modifier a question asks about: a two-character token named with the word 'modifier'
+    (known or not: CPT's numeric modifiers get an honest answer), or a known one in capitals."""
     named = MODIFIER_WORD.search(question)
-    for token in re.findall(r"\b[A-Za-z0-9]{2}\b", question):
+    tokens = re.findall(r"(?<![A-Za-z0-9])[A-Za-z0-9]{2}(?![A-Za-z0-9])", question)
+    for token in tokens:
         if token.upper() in modifiers and (named or token.isupper()):
             return token.upper()
+    if named:
+        unknown = [t for t in tokens if t.isdigit() or (t.isupper() and t.isalpha())]
+        return unknown[0].upper() if unknown else None
     return None
 
 
@@ -107,6 +112,8 @@ class Answerer:
         if intent == "unknown":
             return self._unknown(question)
         code = codes[0] if codes else modifier
+        if code in MODIFIER_ALIASES:
+            return self._modifier_alias(question, intent, code, limit)
         record = self.index.get(code)
         if record is None:
             return self._no_such_code(question, intent, code)
@@ -121,6 +128,9 @@ class Answerer:
     def _find_code(self, question: str, confidence: float, limit: int) -> Answer:
         """The codes that best match a described item or service."""
         result = self.index.search(_search_text(question), limit=limit)
+        weak = not result.hits or (result.hits[0].matched == "text" and result.hits[0].score < 0.5)
+        if weak and not FIND_CODE.search(question.lower()):
+            return self._unknown(question)
         if not result.hits:
             hint = f" Did you mean: {result.did_you_mean}?" if result.did_you_mean else ""
             return Answer(question, "find_code", None, "No HCPCS Level II code matches that description." + hint,
@@ -136,11 +146,25 @@ class Answerer:
         facts = {"search": result.query, "top_code": top.code, "top_status": top.status}
         return Answer(question, "find_code", top.code, text, facts, self.source(top.code), confidence, result.hits)
 
+    def _modifier_alias(self, question: str, intent: str, alias: str, limit: int) -> Answer:
+        """CPT's modifier 59 and its four HCPCS Level II subsets."""
+        subsets = MODIFIER_ALIASES[alias]
+        records = [self.index.get(code) for code in subsets]
+        listed = "; ".join(f"{r['code']}: {r['long_description']}" for r in records if r)
+        text = (f"Modifier {alias} is a CPT modifier (AMA) for a distinct procedural service; HCPCS Level II "
+                f"defines four more specific modifiers for it: {listed}.")
+        hits = self.index.search(" ".join(subsets), limit=limit).hits
+        return Answer(question, "modifier", subsets[0], text, {"alias_of": alias, "modifiers": subsets},
+                      self.source(subsets[0]), 0.85, hits)
+
     def _no_such_code(self, question: str, intent: str, code: str) -> Answer:
         """A clear answer for a code that is not in HCPCS Level II, with close codes."""
         near = self.index.suggest_codes(code)
         text = f"{code} does not exist in the HCPCS Level II code set (January 2026)."
-        if CPT_LIKE.fullmatch(code):
+        if len(code) == 2:
+            text = (f"Modifier {code} is not a HCPCS Level II modifier; numeric modifiers such as 25 or 59 "
+                    f"are CPT modifiers, maintained by the AMA.")
+        elif CPT_LIKE.fullmatch(code):
             text = (f"{code} looks like a CPT code; CPT is maintained by the AMA and is not part of the "
                     f"HCPCS Level II set covered here.")
         if near:

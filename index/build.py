@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -82,6 +83,26 @@ def _validate(path: Path, number: int, line: str) -> dict:
     return raw
 
 
+NEGATION = re.compile(r"\b(not|no|none|never|declined|refused|absent)\b", re.I)
+NOT_OTHERWISE = re.compile(r"\bnot otherwise (classified|specified)\b", re.I)
+
+
+def flags(record: dict) -> str:
+    """Space-separated ranking flags of a record: 'measure' (reporting-only quality code),
+    'negated' (the descriptor says something was not done), 'noc' (not otherwise classified)."""
+    found = []
+    code, pfs = record["code"], record.get("pfs") or {}
+    quality_range = code[:1] == "G" and code >= "G8000" or code[:1] == "M" and code >= "M1000"
+    if pfs.get("status_code") == "M" or (record["kind"] == "procedure" and quality_range):
+        found.append("measure")
+    text = NOT_OTHERWISE.sub("", record["long_description"])
+    if NEGATION.search(text):
+        found.append("negated")
+    if NOT_OTHERWISE.search(record["long_description"]) or "unlisted" in record["long_description"].lower():
+        found.append("noc")
+    return " ".join(found)
+
+
 def document(record: dict) -> dict:
     """The Whoosh fields of one record."""
     terms = " ; ".join(record["synonyms"] + record["lay_terms"] + record["drug_names"])
@@ -89,6 +110,7 @@ def document(record: dict) -> dict:
         "code": record["code"],
         "kind": record["kind"],
         "status": record["status"],
+        "flags": flags(record),
         "letter": record["code"][0] if record["kind"] == "procedure" else "modifier",
         "descriptor": record["long_description"],
         "short": record["short_description"],

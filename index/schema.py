@@ -4,7 +4,7 @@ from __future__ import annotations
 from whoosh import analysis
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Words that carry no meaning in a code search ("code for a ...", "hcpcs ...").
 STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"code", "codes", "hcpcs", "cpt", "per", "w", "wo"}
@@ -23,9 +23,10 @@ def plain_analyzer():
 def build_schema() -> Schema:
     """The index schema: code as unique ID, weighted text fields, filters, the stored record."""
     return Schema(
-        code=ID(stored=True, unique=True),
+        code=ID(stored=True, unique=True, sortable=True),
         kind=ID(stored=True),
-        status=ID(stored=True),
+        status=ID(stored=True, sortable=True),
+        flags=ID(sortable=True),  # e.g. "measure negated": ranking priors, see index.search
         letter=ID,
         descriptor=TEXT(analyzer=stem_analyzer(), phrase=True),
         short=TEXT(analyzer=stem_analyzer(), phrase=False),

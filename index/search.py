@@ -10,7 +10,9 @@ from __future__ import annotations
 import bisect
 import html
 import json
+import math
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +75,7 @@ def _load_vocabulary(folder: Path) -> dict[str, list[list[str]]]:
 
 
 class OpenIndex:
-    """One opened build: its searcher, code list and vocabulary. Used by one thread."""
+    """One opened build: its searcher, per-document columns and vocabulary. Used by one thread."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -81,13 +83,17 @@ class OpenIndex:
         self.searcher = self.ix.searcher()
         self.reader = self.searcher.reader()
         self.manifest = json.loads((folder / MANIFEST).read_text())
-        self.codes = sorted(t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("code"))
-        self.terminated = {self.searcher.stored_fields(d)["code"]
-                           for d in self.searcher.docs_for_query(Q.Term("status", "terminated"))}
-        self.modifiers = frozenset(self.searcher.stored_fields(d)["code"]
-                                   for d in self.searcher.docs_for_query(Q.Term("kind", "modifier")))
+        # Columns, by document number: ranking needs no stored-field loads (about 80 us each).
+        self.code_of = list(self.reader.column_reader("code"))
+        self.status_of = list(self.reader.column_reader("status"))
+        self.flags_of = [set(f.split()) for f in self.reader.column_reader("flags")]
+        self.doc_of = {code: docnum for docnum, code in enumerate(self.code_of) if code}
+        self.codes = sorted(self.doc_of)
+        self.terminated = {c for c, st in zip(self.code_of, self.status_of) if st == "terminated"}
+        self.modifiers = frozenset(c for c in self.codes if len(c) == 2)
         self.vocabulary = _load_vocabulary(folder)
         self.corrector = self.searcher.corrector("words")
+        self.doc_count = self.reader.doc_count()
 
     def close(self) -> None:
         """Release the searcher's files."""
@@ -96,11 +102,15 @@ class OpenIndex:
 
     def docnum(self, code: str) -> int | None:
         """Document number of a code, or None."""
-        return self.searcher.document_number(code=code)
+        return self.doc_of.get(code)
 
     def stored(self, docnum: int) -> dict:
         """Stored fields of a document."""
         return self.searcher.stored_fields(docnum)
+
+    def document_frequency(self, word: str) -> int:
+        """How many codes contain an (unstemmed) word."""
+        return self.reader.doc_frequency("words", word)
 
 
 class CodeIndex:
@@ -170,6 +180,21 @@ def _numeric(code: str) -> int:
     return int(digits) if digits else 0
 
 
+@dataclass
+class WordSpec:
+    """One query word: the index terms that count as matching it, and its weight."""
+
+    word: str
+    stems: set[str]
+    weight: float
+    prefix: str | None = None
+    known: bool = True
+
+
+NEGATIONS = {"no", "not", "without", "none", "never", "declined", "refused", "absent"}
+PRIORS = {"measure": 0.9, "negated": 0.85, "noc": 0.9}
+
+
 class Ranker:
     """Ranks codes for one parsed query against one open index."""
 
@@ -178,9 +203,9 @@ class Ranker:
         self.parsed = parsed
         self.status = status
         self.words = [w for w in parsed.words if w not in STOP_WORDS]
-        self.stems: set[str] = set()
-        self.prefixes: list[str] = []
+        self.specs: list[WordSpec] = []
         self.did_you_mean: str | None = None
+        self.negated_query = bool(NEGATIONS & set(parsed.words))
 
     # -- the parts of the ranked list -----------------------------------------
     def _allowed(self, code: str) -> bool:
@@ -210,26 +235,31 @@ class Ranker:
         return [(c, how) for c, how in direct if self._allowed(c)]
 
     # -- the text query ----------------------------------------------------------
-    def _word_query(self, word: str, last: bool) -> Q.Query | None:
+    def _idf(self, frequency: int) -> float:
+        """Inverse document frequency of a word seen in ``frequency`` codes."""
+        return math.log((self.opened.doc_count + 1) / (frequency + 1)) + 0.5
+
+    def _word_query(self, word: str, last: bool) -> Q.Query:
         """Every way one query word can match: stem, abbreviation, typo fix, prefix."""
-        alternatives: list[Q.Query] = []
         stemmed = stem(word)
-        self.stems.add(stemmed)
-        for name, boost in FIELD_BOOSTS.items():
-            alternatives.append(Q.Term(name, stemmed, boost=boost))
+        frequency = self.opened.document_frequency(word)
+        spec = WordSpec(word, {stemmed}, 0.0, known=frequency > 0)
+        alternatives: list[Q.Query] = [Q.Term(name, stemmed, boost=boost) for name, boost in FIELD_BOOSTS.items()]
         for expansion in self.opened.vocabulary.get(word, [])[:2]:
             stems = [stem(w) for w in expansion if w not in STOP_WORDS]
-            self.stems.update(stems)
             if stems:
+                spec.stems.update(stems)
                 alternatives.append(Q.And([Q.Term("descriptor", s) for s in stems], boost=0.8))
-        known = self.opened.reader.doc_frequency("words", word) > 0
-        if not known and word.isalpha() and len(word) >= 4:
+        if not spec.known and word.isalpha() and len(word) >= 4:
             for fix in self._corrections(word):
-                self.stems.add(stem(fix))
+                spec.stems.add(stem(fix))
+                frequency = max(frequency, self.opened.document_frequency(fix))
                 alternatives += [Q.Term("descriptor", stem(fix), boost=0.75), Q.Term("terms", stem(fix), boost=0.6)]
         if last and self.parsed.typing and len(word) >= 3 and not word.isdigit():
-            self.prefixes.append(word)
-            alternatives.append(Q.Prefix("words", word, boost=0.5))
+            spec.prefix = word
+            alternatives.append(Q.Prefix("words", word, boost=0.2 if spec.known else 0.6))
+        spec.weight = self._idf(frequency)
+        self.specs.append(spec)
         return Q.Or(alternatives)
 
     def _corrections(self, word: str) -> list[str]:
@@ -239,29 +269,36 @@ class Ranker:
 
     def _text_query(self) -> Q.Query | None:
         """OR of every word's alternatives, plus a phrase boost over the descriptor."""
-        words = self.words
-        if not words:
+        if not self.words:
             return None
-        parts = [self._word_query(w, i == len(words) - 1) for i, w in enumerate(words)]
-        self.word_stems = [stem(w) for w in words]
-        if len(words) >= 2:
-            parts.append(Q.Phrase("descriptor", self.word_stems, slop=3, boost=1.5))
+        parts = [self._word_query(w, i == len(self.words) - 1) for i, w in enumerate(self.words)]
+        if len(self.words) >= 2:
+            parts.append(Q.Phrase("descriptor", [stem(w) for w in self.words], slop=3, boost=1.5))
         return Q.Or(parts)
 
-    def _coverage(self, matched: set[tuple[str, bytes]]) -> float:
-        """Share of the query's words a document matched (by stem or expansion or prefix)."""
-        texts = {t.decode() if isinstance(t, bytes) else t for _f, t in matched}
-        hit = 0
-        for word, stemmed in zip(self.words, self.word_stems):
-            alternates = {stemmed} | {stem(w) for e in self.opened.vocabulary.get(word, []) for w in e}
-            if texts & alternates or any(t.startswith(word) for t in texts if word in self.prefixes):
-                hit += 1
-            elif any(t in self.stems and t not in self.word_stems for t in texts):
-                hit += 0.8 / len(self.words)  # a typo fix or expansion matched somewhere
-        return min(1.0, hit / len(self.words))
+    def _coverage(self, matched) -> float:
+        """IDF-weighted share of the query's words that a code matched (0..1)."""
+        texts = {t.decode() if isinstance(t, bytes) else t for _field, t in matched}
+        total = got = 0.0
+        for spec in self.specs:
+            total += spec.weight
+            if texts & spec.stems:
+                got += spec.weight
+            elif spec.prefix and any(t.startswith(spec.prefix) for t in texts):
+                got += spec.weight * (0.5 if spec.known else 1.0)
+        return got / total if total else 0.0
+
+    def _prior(self, docnum: int) -> float:
+        """Multiplier from what a code is: terminated, reporting-only, negated, not otherwise classified."""
+        factor = TERMINATED_FACTOR if self.opened.status_of[docnum] == "terminated" else 1.0
+        for flag in self.opened.flags_of[docnum]:
+            if flag == "negated" and self.negated_query:
+                continue
+            factor *= PRIORS.get(flag, 1.0)
+        return factor
 
     def _text_hits(self) -> list[tuple[float, int, str]]:
-        """(score, docnum, code) of text matches, re-ranked by coverage and status."""
+        """(score, docnum, code) of text matches, re-ranked by coverage and priors."""
         text_query = self._text_query()
         if text_query is None:
             return []
@@ -272,13 +309,11 @@ class Ranker:
         top = results[0].score or 1.0
         ranked = []
         for hit in results:
-            coverage = self._coverage(set(hit.matched_terms()))
-            score = (hit.score / top) * 0.5 + coverage * coverage
-            if hit["status"] == "terminated":
-                score *= TERMINATED_FACTOR
-            ranked.append((score, hit.docnum, hit["code"]))
+            coverage = self._coverage(hit.matched_terms())
+            score = ((hit.score / top) * 0.5 + coverage * coverage) * self._prior(hit.docnum)
+            ranked.append((score, hit.docnum, self.opened.code_of[hit.docnum]))
         ranked.sort(key=lambda r: (-r[0], r[2]))
-        if ranked and ranked[0][0] < 0.6:
+        if ranked[0][0] < 0.6:
             self.did_you_mean = self._suggestion()
         return ranked
 
@@ -287,7 +322,7 @@ class Ranker:
         changed, out = False, []
         for word in self.parsed.words:
             fixes = (self._corrections(word)
-                     if word.isalpha() and self.opened.reader.doc_frequency("words", word) == 0 else [])
+                     if word.isalpha() and len(word) >= 4 and self.opened.document_frequency(word) == 0 else [])
             out.append(fixes[0] if fixes else word)
             changed |= bool(fixes)
         return " ".join(out) if changed else None
@@ -301,25 +336,24 @@ class Ranker:
         if not direct and not text and self.did_you_mean is None and self.words:
             self.did_you_mean = self._suggestion()
         total = len(direct) + len(text)
-        hits: list[Hit] = []
         entries = [(c, how, None) for c, how in direct] + [(c, "text", s) for s, _d, c in text]
-        for position, (code, how, score) in enumerate(entries[offset:offset + limit], start=offset):
-            hits.append(self._hit(code, how, score if score is not None else 1000.0 - position))
+        hits = [self._hit(code, how, score if score is not None else 1000.0 - position)
+                for position, (code, how, score) in enumerate(entries[offset:offset + limit], start=offset)]
         return SearchResult(self.parsed.text, self.parsed.kind, total, hits, self.did_you_mean)
 
     def _hit(self, code: str, how: str, score: float) -> Hit:
         """A Hit with the matched words of its descriptor marked."""
         stored = self.opened.stored(self.opened.docnum(code))
+        stems = set().union(*(s.stems for s in self.specs)) if self.specs else set()
+        prefixes = [s.prefix for s in self.specs if s.prefix]
         return Hit(code=code, short_description=stored["short_description"],
                    long_description=stored["long_description"], status=stored["status"],
                    kind=stored["kind"], score=round(score, 4),
-                   highlight=highlight(stored["long_description"], self.stems, self.prefixes), matched=how)
+                   highlight=highlight(stored["long_description"], stems, prefixes), matched=how)
 
 
 def highlight(text: str, stems: set[str], prefixes: list[str]) -> str:
     """HTML-escaped text with the words matching the query wrapped in <mark>."""
-    import re
-
     out, last = [], 0
     for match in re.finditer(r"[A-Za-z0-9]+", text):
         word = match.group(0).lower()

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Score question answering on a file in the format of ../shared/eval/dev_qa.jsonl.
+
+Prints intent accuracy and code accuracy (the code the answer is about, or for find_code the
+top suggested code, is in `relevant`), overall and per intent.
+
+    python scripts/eval_answers.py [--questions FILE] [--index DIR] [--show-misses]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from index.answer import Answerer  # noqa: E402
+from index.search import CodeIndex  # noqa: E402
+from service.config import from_environment  # noqa: E402
+
+
+def main() -> int:
+    """Answer every question and print the accuracy table."""
+    settings = from_environment()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--questions", default=str(ROOT.parent / "shared" / "eval" / "dev_qa.jsonl"))
+    ap.add_argument("--index", default=settings["INDEX_DIR"])
+    ap.add_argument("--show-misses", action="store_true")
+    args = ap.parse_args()
+    answerer = Answerer(CodeIndex(args.index))
+    rows = [json.loads(line) for line in Path(args.questions).read_text().splitlines() if line.strip()]
+    stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    misses = []
+    for row in rows:
+        answer = answerer.answer(row["question"])
+        intent_ok = answer.intent == row["intent"]
+        code_ok = answer.code in set(row["relevant"])
+        for key in ("all", row["intent"]):
+            stats[key][0] += intent_ok
+            stats[key][1] += code_ok
+            stats[key][2] += 1
+        if not (intent_ok and code_ok):
+            misses.append(f"MISS {row['question']!r}: want {row['intent']}/{row['relevant']} "
+                          f"got {answer.intent}/{answer.code}")
+    print(f"{'intent':<12}{'n':>4}  {'intent acc':>10}  {'code acc':>8}")
+    for key in ["all"] + sorted(k for k in stats if k != "all"):
+        ok_intent, ok_code, n = stats[key]
+        print(f"{key:<12}{n:>4}  {ok_intent / n:>10.3f}  {ok_code / n:>8.3f}")
+    if args.show_misses:
+        print("\n".join(misses))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

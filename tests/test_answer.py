@@ -1,0 +1,82 @@
+"""Question answering: intents in many phrasings, honest answers, unknown codes."""
+import pytest
+
+from index.answer import Answerer
+from index.search import CodeIndex
+
+
+@pytest.fixture(scope="module")
+def answerer(real_index):
+    return Answerer(CodeIndex(real_index), "http://example.test")
+
+
+@pytest.mark.parametrize("question, intent, code", [
+    ("What does HCPCS code E0114 stand for?", "what_is", "E0114"),
+    ("meaning of j3301", "what_is", "J3301"),
+    ("e0601?", "what_is", "E0601"),
+    ("Which providers use E0114", "who_uses", "E0114"),
+    ("what specialty uses j9271", "who_uses", "J9271"),
+    ("under what circumstances is G0283 used", "when_used", "G0283"),
+    ("how do I use J1100", "when_used", "J1100"),
+    ("how much is G0438 worth", "rvu", "G0438"),
+    ("physician work value of g0442", "rvu", "G0442"),
+    ("has j1100 been discontinued", "status", "J1100"),
+    ("status of G0008", "status", "G0008"),
+    ("meaning of modifier GY", "modifier", "GY"),
+    ("What is the RT modifier?", "modifier", "RT"),
+    ("I need the code for crutches", "find_code", None),
+    ("hello", "unknown", None),
+])
+def test_intent_and_code(answerer, question, intent, code):
+    answer = answerer.answer(question)
+    assert answer.intent == intent
+    if code:
+        assert answer.code == code
+
+
+def test_find_code_returns_ranked_results_and_top_code(answerer):
+    answer = answerer.answer("looking for the hcpcs for a shower chair")
+    assert answer.code == "E0240" and answer.results[0].code == "E0240"
+
+
+def test_terminated_code_says_so_with_date(answerer):
+    answer = answerer.answer("is J0135 terminated")
+    assert "terminated" in answer.answer and "2024-12-31" in answer.answer
+    assert answer.facts["status"] == "terminated"
+
+
+def test_rvu_without_pfs_values_says_so(answerer):
+    answer = answerer.answer("work rvu of E0601")
+    assert "no RVUs" in answer.answer
+
+
+def test_rvu_with_values_quotes_them(answerer):
+    answer = answerer.answer("what's the rvu for G2211")
+    assert "0.33" in answer.answer and answer.facts["pfs"]["work_rvu"] == 0.33
+
+
+def test_who_uses_without_data_does_not_invent_specialties(answerer):
+    answer = answerer.answer("who bills G9306")
+    assert "do not say which specialties" in answer.answer
+
+
+def test_who_uses_with_data_lists_specialties(answerer):
+    answer = answerer.answer("who bills G0439")
+    assert "Family Practice" in answer.answer and answer.facts["specialties"]
+
+
+def test_unknown_code_suggests_close_ones(answerer):
+    answer = answerer.answer("what is E0609")
+    assert answer.code == "E0609" and answer.facts["exists"] is False
+    assert "does not exist" in answer.answer and "E0607" in answer.answer
+
+
+def test_cpt_codes_and_modifiers_are_explained_not_invented(answerer):
+    assert "CPT" in answerer.answer("what is 99213").answer
+    assert "CPT" in answerer.answer("when do you use modifier 25").answer
+    answer = answerer.answer("what is modifier 59")
+    assert answer.intent == "modifier" and all(m in answer.answer for m in ("XE", "XP", "XS", "XU"))
+
+
+def test_source_is_the_code_page(answerer):
+    assert answerer.answer("define g0008").source == "http://example.test/v1/codes/G0008"
