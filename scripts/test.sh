@@ -3,4 +3,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
+# The browser tests (tests/test_browser.py) need Debian's Chromium and the autocomplete-lhc widget and
+# skip without them: install both when missing (quiet, and a no-op once they are there).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "test.sh: installing chromium for the browser tests" >&2
+  { apt-get -o DPkg::Lock::Timeout=300 update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium; } >/dev/null 2>&1 ||
+    echo "test.sh: could not install chromium; the browser tests will skip" >&2
+fi
+if [ ! -d tests/browser/node_modules/autocomplete-lhc ] && command -v npm >/dev/null; then
+  npm install --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
+    echo "test.sh: npm install --prefix tests/browser failed; the widget tests will skip" >&2
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -1,7 +1,10 @@
 """Every marshmallow schema of the HTTP API: request arguments and response bodies."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates
+import re
+
+from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates,
+                         validates_schema)
 
 SYNTAX_CHARACTERS = set('"*:()[]{}^~?\\')
 QUERY_MAX = 512
@@ -198,3 +201,131 @@ answer_response = AnswerResponse()
 error_response = ErrorResponse()
 health_response = Health()
 ready_response = Ready()
+
+
+# -- the NLM Clinical Table Search Service (CTSS) protocol: GET /api/hcpcs/v3/search ----------------
+
+CTSS_FIELDS = ("code", "display", "short_desc", "long_desc", "add_dt", "act_eff_dt", "term_dt",
+               "obsolete", "is_noc")
+CTSS_SEARCH_FIELDS = ("code", "display", "short_desc", "long_desc")
+CTSS_MAX_LIST = 500
+CTSS_MAX_RESULTS = 7500  # count + offset, as on clinicaltables.nlm.nih.gov
+CTSS_FILTER_CLAUSE = re.compile(r"^(?P<field>[a-z_]+):(?P<value>\S+)$")
+CTSS_CODE_PATTERN = re.compile(r"^[A-Za-z0-9]{1,5}\*?$")
+
+
+class CtssFieldList(fields.String):
+    """Comma-separated CTSS field names; with ``aliases``, each may be ``field:alias``."""
+
+    def __init__(self, allowed: tuple[str, ...] = CTSS_FIELDS, aliases: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.allowed = allowed
+        self.aliases = aliases
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        names = [part.strip() for part in text.split(",") if part.strip()]
+        if not names:
+            raise ValidationError("must name at least one field")
+        out = []
+        for name in names:
+            field_name, _, alias = name.partition(":") if self.aliases else (name, "", "")
+            if field_name not in self.allowed:
+                raise ValidationError(f"unknown field {field_name!r}; fields: {', '.join(self.allowed)}")
+            out.append((field_name, alias or field_name) if self.aliases else field_name)
+        return out
+
+
+class CtssFilter(fields.String):
+    """``q``: space-separated ``field:value`` clauses, all of which must hold (``AND`` is optional).
+
+    ``code:E*`` (a code prefix) or ``code:E0601``; ``obsolete:true|false``; ``is_noc:true|false``.
+    Loads as a list of (field, value) with booleans as bool and codes upper-cased.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > QUERY_MAX:
+            raise ValidationError(f"must be at most {QUERY_MAX} characters")
+        clauses = []
+        for token in text.split():
+            if token.upper() == "AND":
+                continue
+            match = CTSS_FILTER_CLAUSE.match(token)
+            if not match:
+                raise ValidationError(f"{token!r} is not a field:value clause (like code:E* or obsolete:false)")
+            field_name, raw = match.group("field"), match.group("value")
+            if field_name == "code":
+                if not CTSS_CODE_PATTERN.match(raw):
+                    raise ValidationError("code: must be a code or a code prefix followed by * (like E06*)")
+                clauses.append(("code", raw.upper()))
+            elif field_name in ("obsolete", "is_noc"):
+                if raw.lower() not in ("true", "false"):
+                    raise ValidationError(f"{field_name}: must be true or false")
+                clauses.append((field_name, raw.lower() == "true"))
+            else:
+                raise ValidationError(f"cannot filter on {field_name!r}; filters: code, obsolete, is_noc")
+        return clauses
+
+
+class CtssSearchArgs(Schema):
+    """Query string of GET /api/hcpcs/v3/search (the CTSS protocol)."""
+
+    class Meta:
+        unknown = RAISE
+
+    terms = QueryText(load_default=None, metadata={"description": "what the user typed; the last word may be partial"})
+    maxList = fields.Integer(load_default=None, validate=validate.Range(1, CTSS_MAX_LIST))
+    count = fields.Integer(load_default=7, validate=validate.Range(1, CTSS_MAX_LIST))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, CTSS_MAX_RESULTS - 1))
+    q = CtssFilter(load_default=list)
+    df = CtssFieldList(load_default=lambda: ["code", "display"])
+    sf = CtssFieldList(allowed=CTSS_SEARCH_FIELDS, load_default=lambda: list(CTSS_SEARCH_FIELDS))
+    cf = fields.String(load_default="code", validate=validate.OneOf(CTSS_FIELDS))
+    ef = CtssFieldList(aliases=True, load_default=None)
+    suggest = fields.Integer(load_default=0, validate=validate.OneOf([0, 1]))
+    field_val = QueryText(load_default=None, metadata={"description": "with suggest=1: the value to correct"})
+    authenticity_token = fields.String(load_default=None, metadata={"description": "sent by autocomplete-lhc; ignored"})
+
+    @pre_load
+    def _empty_max_list(self, data, **kwargs):
+        """CTSS: ``maxList`` present but empty means the largest list (500)."""
+        if data.get("maxList") == "":
+            data = {**data, "maxList": str(CTSS_MAX_LIST)}
+        return data
+
+    @validates_schema
+    def _required_text(self, data, **kwargs):
+        """``terms`` for a search, ``field_val`` for suggestions; the page within the first 7,500 results."""
+        if data["suggest"] and not data.get("field_val"):
+            raise ValidationError("is required when suggest=1", "field_val")
+        if not data["suggest"] and not data.get("terms"):
+            raise ValidationError("is required", "terms")
+        if data["maxList"] is None and data["count"] + data["offset"] > CTSS_MAX_RESULTS:
+            raise ValidationError(f"count + offset must be at most {CTSS_MAX_RESULTS}", "offset")
+
+
+class CtssResult(Schema):
+    """A CTSS search reply, sent as the array ``[total, codes, extra or null, display]``."""
+
+    total = fields.Integer(required=True)
+    codes = fields.List(fields.String(allow_none=True), required=True)
+    extra = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)), allow_none=True)
+    display = fields.List(fields.List(fields.String()), required=True)
+
+    ORDER = ("total", "codes", "extra", "display")
+
+
+class CtssSuggestions(Schema):
+    """A CTSS suggestion reply (suggest=1), sent as the array ``[codes, display, extra or null]``."""
+
+    codes = fields.List(fields.String(allow_none=True), required=True)
+    display = fields.List(fields.List(fields.String()), required=True)
+    extra = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)), allow_none=True)
+
+    ORDER = ("codes", "display", "extra")
+
+
+ctss_search_args = CtssSearchArgs()
+ctss_result = CtssResult()
+ctss_suggestions = CtssSuggestions()
