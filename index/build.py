@@ -85,11 +85,13 @@ def _validate(path: Path, number: int, line: str) -> dict:
 
 NEGATION = re.compile(r"\b(not|no|none|never|declined|refused|absent)\b", re.I)
 NOT_OTHERWISE = re.compile(r"\bnot otherwise (classified|specified)\b", re.I)
+ACCESSORY = re.compile(r"\b(replacement|accessory|accessories|attachment|for use with|used with)\b", re.I)
 
 
 def flags(record: dict) -> str:
     """Space-separated ranking flags of a record: 'measure' (reporting-only quality code),
-    'negated' (the descriptor says something was not done), 'noc' (not otherwise classified)."""
+    'negated' (the descriptor says something was not done), 'noc' (not otherwise classified),
+    'accessory' (a part or supply for another item)."""
     found = []
     code, pfs = record["code"], record.get("pfs") or {}
     quality_range = code[:1] == "G" and code >= "G8000" or code[:1] == "M" and code >= "M1000"
@@ -98,6 +100,8 @@ def flags(record: dict) -> str:
     text = NOT_OTHERWISE.sub("", record["long_description"])
     if NEGATION.search(text):
         found.append("negated")
+    if ACCESSORY.search(record["long_description"]):
+        found.append("accessory")
     if NOT_OTHERWISE.search(record["long_description"]) or "unlisted" in record["long_description"].lower():
         found.append("noc")
     return " ".join(found)

@@ -168,7 +168,8 @@ class Importer:
         for phrase, abbrs in self.clinical.items():
             for abbr in abbrs:
                 clinical.setdefault(abbr, []).append(phrase)
-        return {"cms_abbreviations": self.mined, "clinical_abbreviations": clinical}
+        return {"cms_abbreviations": self.mined, "clinical_abbreviations": clinical,
+                "units": vocab.UNIT_ALIASES}
 
 
 def import_cms(data: Path, corpus: Path) -> int:

@@ -28,6 +28,8 @@ from .schema import STOP_WORDS
 FIELD_BOOSTS = {"descriptor": 1.0, "short": 0.7, "terms": 0.9}
 CANDIDATES = 120
 TERMINATED_FACTOR = 0.55
+RARE = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
+BM25_SHARE = 0.3  # the rest of the score is IDF-weighted coverage of the query words
 
 
 class IndexUnavailable(RuntimeError):
@@ -71,6 +73,8 @@ def _load_vocabulary(folder: Path) -> dict[str, list[list[str]]]:
     for abbr, expansions in data.get("clinical_abbreviations", {}).items():
         for expansion in expansions[:2]:
             table.setdefault(abbr, []).append(expansion.split())
+    for unit, aliases in data.get("units", {}).items():
+        table.setdefault(unit, [])[:0] = [[alias] for alias in aliases]
     return table
 
 
@@ -192,7 +196,8 @@ class WordSpec:
 
 
 NEGATIONS = {"no", "not", "without", "none", "never", "declined", "refused", "absent"}
-PRIORS = {"measure": 0.9, "negated": 0.85, "noc": 0.9}
+PRIORS = {"measure": 0.9, "negated": 0.85, "noc": 0.9, "accessory": 0.93}
+LETTERS_DIGITS = re.compile(r"^([a-z]{2,})(\d{1,2})$")
 
 
 class Ranker:
@@ -205,6 +210,7 @@ class Ranker:
         self.words = [w for w in parsed.words if w not in STOP_WORDS]
         self.specs: list[WordSpec] = []
         self.did_you_mean: str | None = None
+        self.corrected = False
         self.negated_query = bool(NEGATIONS & set(parsed.words))
 
     # -- the parts of the ranked list -----------------------------------------
@@ -245,27 +251,40 @@ class Ranker:
         frequency = self.opened.document_frequency(word)
         spec = WordSpec(word, {stemmed}, 0.0, known=frequency > 0)
         alternatives: list[Q.Query] = [Q.Term(name, stemmed, boost=boost) for name, boost in FIELD_BOOSTS.items()]
-        for expansion in self.opened.vocabulary.get(word, [])[:2]:
+        split = LETTERS_DIGITS.match(word)  # "als1" is also "als 1"
+        if split:
+            spec.stems.update(split.groups())
+            alternatives.append(Q.And([Q.Term("descriptor", part) for part in split.groups()], boost=0.9))
+        for expansion in self.opened.vocabulary.get(word, [])[:3]:
             stems = [stem(w) for w in expansion if w not in STOP_WORDS]
             if stems:
                 spec.stems.update(stems)
                 alternatives.append(Q.And([Q.Term("descriptor", s) for s in stems], boost=0.8))
-        if not spec.known and word.isalpha() and len(word) >= 4:
+        if self._may_be_typo(word, frequency):
             for fix in self._corrections(word):
+                self.corrected = True
                 spec.stems.add(stem(fix))
                 frequency = max(frequency, self.opened.document_frequency(fix))
                 alternatives += [Q.Term("descriptor", stem(fix), boost=0.75), Q.Term("terms", stem(fix), boost=0.6)]
         if last and self.parsed.typing and len(word) >= 3 and not word.isdigit():
             spec.prefix = word
             alternatives.append(Q.Prefix("words", word, boost=0.2 if spec.known else 0.6))
-        spec.weight = self._idf(frequency)
+        # A word nobody uses and we cannot correct is noise ("get", "grandma's"), not a rare term.
+        spec.weight = self._idf(frequency) if frequency else 1.0
         self.specs.append(spec)
         return Q.Or(alternatives)
 
+    @staticmethod
+    def _may_be_typo(word: str, frequency: int) -> bool:
+        """Unknown or very rare alphabetic words may be misspelt (never codes or numbers)."""
+        return word.isalpha() and len(word) >= 4 and frequency <= RARE
+
     def _corrections(self, word: str) -> list[str]:
-        """Likely intended spellings of an unknown word (never for codes or numbers)."""
+        """Likely intended spellings of a word, each far more common than the word itself."""
         maxdist = 2 if len(word) >= 6 else 1
-        return list(self.opened.corrector.suggest(word, limit=2, maxdist=maxdist, prefix=1))
+        floor = max(1, self.opened.document_frequency(word) * 10)
+        fixes = self.opened.corrector.suggest(word, limit=3, maxdist=maxdist, prefix=1)
+        return [f for f in fixes if f != word and self.opened.document_frequency(f) >= floor][:2]
 
     def _text_query(self) -> Q.Query | None:
         """OR of every word's alternatives, plus a phrase boost over the descriptor."""
@@ -310,10 +329,10 @@ class Ranker:
         ranked = []
         for hit in results:
             coverage = self._coverage(hit.matched_terms())
-            score = ((hit.score / top) * 0.5 + coverage * coverage) * self._prior(hit.docnum)
+            score = (coverage * coverage + BM25_SHARE * coverage * hit.score / top) * self._prior(hit.docnum)
             ranked.append((score, hit.docnum, self.opened.code_of[hit.docnum]))
         ranked.sort(key=lambda r: (-r[0], r[2]))
-        if ranked[0][0] < 0.6:
+        if self.corrected or ranked[0][0] < 0.6:
             self.did_you_mean = self._suggestion()
         return ranked
 
@@ -321,8 +340,7 @@ class Ranker:
         """The query with unknown words replaced by their likeliest spelling."""
         changed, out = False, []
         for word in self.parsed.words:
-            fixes = (self._corrections(word)
-                     if word.isalpha() and len(word) >= 4 and self.opened.document_frequency(word) == 0 else [])
+            fixes = self._corrections(word) if self._may_be_typo(word, self.opened.document_frequency(word)) else []
             out.append(fixes[0] if fixes else word)
             changed |= bool(fixes)
         return " ".join(out) if changed else None

@@ -143,3 +143,16 @@ def load_lay_terms(path: Path) -> dict[str, list[str]]:
             if term and lay:
                 table.setdefault(term, []).extend(lay)
     return table
+
+
+# Units as CMS writes them and as people type them.
+UNIT_ALIASES = {
+    "g": ["gm", "gram"], "gm": ["g", "gram"], "gram": ["g", "gm"], "grams": ["g", "gm"],
+    "mg": ["milligram"], "milligram": ["mg"], "milligrams": ["mg"],
+    "mcg": ["microgram"], "microgram": ["mcg"], "micrograms": ["mcg"],
+    "ml": ["cc", "milliliter"], "cc": ["ml"], "milliliter": ["ml"], "milliliters": ["ml"],
+    "l": ["liter"], "liter": ["l"], "liters": ["l"], "kg": ["kilogram"], "lb": ["pound"], "lbs": ["pound"],
+    "hr": ["hour"], "hrs": ["hour"], "hour": ["hr"], "min": ["minutes"], "mins": ["minutes"], "minutes": ["min"],
+    "mo": ["month"], "wk": ["week"], "yr": ["year"], "oz": ["ounce"], "ounce": ["oz"], "ft": ["foot"],
+    "in": ["inch"], "sq": ["square"], "cm": ["centimeter"],
+}

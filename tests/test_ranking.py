@@ -1,0 +1,85 @@
+"""Ranking expectations pinned on the real corpus, with queries written for these tests."""
+import pytest
+
+from index.search import CodeIndex
+
+
+@pytest.fixture(scope="module")
+def index(real_index):
+    return CodeIndex(real_index)
+
+
+def top(index, q, n=1, **kw):
+    return [h.code for h in index.search(q, limit=max(n, 10), **kw).hits][:n]
+
+
+@pytest.mark.parametrize("q, code", [
+    ("k 0001", "K0001"), ("  a4253  ", "A4253"), ("E-0601", "E0601"), ("g0439 annual", "G0439"),
+])
+def test_code_shapes_rank_the_code_first(index, q, code):
+    assert top(index, q) == [code]
+
+
+def test_prefix_lists_active_codes_in_code_order_before_terminated(index):
+    hits = index.search("J013", limit=50).hits
+    codes = [h.code for h in hits]
+    active = [h.code for h in hits if h.status == "active"]
+    assert codes[:len(active)] == sorted(active)
+    assert all(h.status == "terminated" for h in hits[len(active):])
+
+
+def test_modifier_and_its_common_name(index):
+    assert top(index, "modifier kx") == ["KX"]
+    assert set(top(index, "modifier 59", n=4)) == {"XE", "XP", "XS", "XU"}
+
+
+@pytest.mark.parametrize("q, code", [
+    ("oxygen concentrator portable", "E1392"),
+    ("glucose test strips", "A4253"),
+    ("crutches underarm wood", "E0112"),
+])
+def test_descriptor_words(index, q, code):
+    assert code in top(index, q, n=3)
+
+
+@pytest.mark.parametrize("q, code", [
+    ("glucometer", "E0607"), ("tens unit", "E0730"), ("cpap machine", "E0601"),
+])
+def test_lay_and_abbreviations_from_vocabulary(index, q, code):
+    assert code in top(index, q, n=5)
+
+
+@pytest.mark.parametrize("q, code", [
+    ("insluin pump", "E0784"), ("oxigen concentrator", "E1390"), ("catheter foley", "A4338"),
+])
+def test_typos_are_forgiven(index, q, code):
+    assert code in top(index, q, n=10)
+
+
+@pytest.mark.parametrize("q, code", [("keytruda", "J9271"), ("prolia", "J0897"), ("toradol", "J1885")])
+def test_drug_brands(index, q, code):
+    assert top(index, q) == [code]
+
+
+def test_misspelt_generic_drug(index):
+    assert top(index, "dexamethazone injection 1 mg") == ["J1100"]
+
+
+def test_unit_aliases(index):
+    assert "J0696" in top(index, "ceftriaxone 250 mg", n=3)
+
+
+def test_typeahead_prefix_of_last_word(index):
+    hits = index.search("oxygen concentr", limit=3).hits
+    assert len(hits) == 3 and all("concentrator" in h.long_description.lower() for h in hits)
+
+
+def test_did_you_mean_on_weak_results(index):
+    result = index.search("nebulizr compresor")
+    assert result.did_you_mean == "nebulizer compressor"
+
+
+def test_terminated_ranked_below_active_and_filterable(index):
+    codes = top(index, "adalimumab", n=10)
+    assert codes.index("J0139") < codes.index("J0135")
+    assert "J0135" not in top(index, "adalimumab", n=10, status="active")
