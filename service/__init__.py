@@ -12,7 +12,7 @@ import time
 
 from flask import Flask, g, request
 
-from . import api, cors, ctss, demo, errors
+from . import api, bench, cors, ctss, demo, errors
 from .config import from_environment
 from .resources import init_resources
 
@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_resources(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
+    bench.init_app(app)
     app.register_blueprint(ctss.bp)
     app.register_blueprint(demo.bp)
     cors.init_app(app)
