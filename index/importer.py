@@ -168,8 +168,16 @@ class Importer:
         for phrase, abbrs in self.clinical.items():
             for abbr in abbrs:
                 clinical.setdefault(abbr, []).append(phrase)
+        lay_to_clinical: dict[str, list[str]] = {}
+        for phrase, lay_terms in self.lay.items():
+            for lay in lay_terms:
+                key = " ".join(vocab.words(lay))
+                phrases = lay_to_clinical.setdefault(key, []) if key and " " not in key else []
+                if key and " " not in key and key not in phrase.split() and phrase not in phrases:
+                    phrases.append(phrase)
+        lay_to_clinical = {k: v for k, v in lay_to_clinical.items() if v}
         return {"cms_abbreviations": self.mined, "clinical_abbreviations": clinical,
-                "units": vocab.UNIT_ALIASES}
+                "units": vocab.UNIT_ALIASES, "lay_to_clinical": lay_to_clinical}
 
 
 def import_cms(data: Path, corpus: Path) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from whoosh import analysis
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Words that carry no meaning in a code search ("code for a ...", "hcpcs ...").
 STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"code", "codes", "hcpcs", "cpt", "per", "w", "wo"} | frozenset("""
@@ -26,6 +26,15 @@ def plain_analyzer():
     return analysis.StandardAnalyzer(stoplist=STOP_WORDS, minsize=1)
 
 
+TEXT_FIELDS = ("descriptor", "short", "terms")
+
+
+def field_lengths(document: dict) -> str:
+    """Token counts of the weighted text fields, as the ``lengths`` column stores them."""
+    analyzer = stem_analyzer()
+    return " ".join(str(sum(1 for _ in analyzer(document[name]))) for name in TEXT_FIELDS)
+
+
 def build_schema() -> Schema:
     """The index schema: code as unique ID, weighted text fields, filters, the stored record."""
     return Schema(
@@ -33,6 +42,7 @@ def build_schema() -> Schema:
         kind=ID(stored=True),
         status=ID(stored=True, sortable=True),
         flags=ID(sortable=True),  # e.g. "measure negated": ranking priors, see index.search
+        lengths=ID(sortable=True),  # "descriptor short terms" token counts, for BM25F length normalisation
         letter=ID,
         descriptor=TEXT(analyzer=stem_analyzer(), phrase=True),
         short=TEXT(analyzer=stem_analyzer(), phrase=False),

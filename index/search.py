@@ -8,26 +8,33 @@ ranked below active ones.
 from __future__ import annotations
 
 import bisect
+import heapq
 import html
 import json
 import math
 import os
 import re
 import threading
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
-from whoosh.lang.porter import stem
+from whoosh.lang.porter import stem as porter_stem
 
 from .build import MANIFEST
 from .query import ParsedQuery, parse
-from .schema import STOP_WORDS
+from .schema import STOP_WORDS, TEXT_FIELDS
+from .spelling import Speller
 
+stem = lru_cache(maxsize=100_000)(porter_stem)  # Porter stemming is pure and hot
 FIELD_BOOSTS = {"descriptor": 1.0, "short": 0.7, "terms": 0.9}
 CANDIDATES = 120
 TERMINATED_FACTOR = 0.55
+K1, B = 1.2, 0.75  # BM25 parameters
+PHRASE_BONUS = 1.1
+PREFIX_TERMS = 40  # words a typed prefix may expand to
 RARE = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
 BM25_SHARE = 0.3  # the rest of the score is IDF-weighted coverage of the query words
 
@@ -75,6 +82,8 @@ def _load_vocabulary(folder: Path) -> dict[str, list[list[str]]]:
             table.setdefault(abbr, []).append(expansion.split())
     for unit, aliases in data.get("units", {}).items():
         table.setdefault(unit, [])[:0] = [[alias] for alias in aliases]
+    for lay, phrases in data.get("lay_to_clinical", {}).items():
+        table.setdefault(lay, []).extend(phrase.split() for phrase in phrases[:3])
     return table
 
 
@@ -91,12 +100,17 @@ class OpenIndex:
         self.code_of = list(self.reader.column_reader("code"))
         self.status_of = list(self.reader.column_reader("status"))
         self.flags_of = [set(f.split()) for f in self.reader.column_reader("flags")]
+        self.lengths_of = [tuple(int(n) for n in (v or "1 1 1").split()) for v in self.reader.column_reader("lengths")]
+        live = [lengths for code, lengths in zip(self.code_of, self.lengths_of) if code]
+        self.average_length = [max(1.0, sum(x[i] for x in live) / max(1, len(live))) for i in range(len(TEXT_FIELDS))]
         self.doc_of = {code: docnum for docnum, code in enumerate(self.code_of) if code}
         self.codes = sorted(self.doc_of)
         self.terminated = {c for c, st in zip(self.code_of, self.status_of) if st == "terminated"}
         self.modifiers = frozenset(c for c in self.codes if len(c) == 2)
         self.vocabulary = _load_vocabulary(folder)
-        self.corrector = self.searcher.corrector("words")
+        words = (t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("words"))
+        self.speller = Speller(words, self.document_frequency)
+        self.postings = lru_cache(maxsize=4096)(self._postings)
         self.doc_count = self.reader.doc_count()
 
     def close(self) -> None:
@@ -111,6 +125,12 @@ class OpenIndex:
     def stored(self, docnum: int) -> dict:
         """Stored fields of a document."""
         return self.searcher.stored_fields(docnum)
+
+    def _postings(self, name: str, text: str) -> tuple[tuple[int, float], ...]:
+        """(docnum, term frequency) of a term in a field; empty when absent. Cached per build."""
+        if (name, text) not in self.reader:
+            return ()
+        return tuple(self.reader.postings(name, text).items_as("weight"))
 
     def document_frequency(self, word: str) -> int:
         """How many codes contain an (unstemmed) word."""
@@ -193,6 +213,9 @@ class WordSpec:
     weight: float
     prefix: str | None = None
     known: bool = True
+    terms: list[tuple[str, str, float]] = field(default_factory=list)  # (field, term, boost)
+    groups: list[tuple[list[str], float]] = field(default_factory=list)  # all-of descriptor terms, boost
+    prefix_boost: float = 0.0
 
 
 NEGATIONS = {"no", "not", "without", "none", "never", "declined", "refused", "absent"}
@@ -211,6 +234,7 @@ class Ranker:
         self.specs: list[WordSpec] = []
         self.did_you_mean: str | None = None
         self.corrected = False
+        self.text_total = 0
         self.negated_query = bool(NEGATIONS & set(parsed.words))
 
     # -- the parts of the ranked list -----------------------------------------
@@ -245,34 +269,33 @@ class Ranker:
         """Inverse document frequency of a word seen in ``frequency`` codes."""
         return math.log((self.opened.doc_count + 1) / (frequency + 1)) + 0.5
 
-    def _word_query(self, word: str, last: bool) -> Q.Query:
+    def _spec(self, word: str, last: bool) -> WordSpec:
         """Every way one query word can match: stem, abbreviation, typo fix, prefix."""
         stemmed = stem(word)
         frequency = self.opened.document_frequency(word)
         spec = WordSpec(word, {stemmed}, 0.0, known=frequency > 0)
-        alternatives: list[Q.Query] = [Q.Term(name, stemmed, boost=boost) for name, boost in FIELD_BOOSTS.items()]
+        spec.terms = [(name, stemmed, boost) for name, boost in FIELD_BOOSTS.items()]
         split = LETTERS_DIGITS.match(word)  # "als1" is also "als 1"
         if split:
             spec.stems.update(split.groups())
-            alternatives.append(Q.And([Q.Term("descriptor", part) for part in split.groups()], boost=0.9))
-        for expansion in self.opened.vocabulary.get(word, [])[:3]:
+            spec.groups.append((list(split.groups()), 0.9))
+        for expansion in self.opened.vocabulary.get(word, [])[:4]:
             stems = [stem(w) for w in expansion if w not in STOP_WORDS]
             if stems:
                 spec.stems.update(stems)
-                alternatives.append(Q.And([Q.Term("descriptor", s) for s in stems], boost=0.8))
+                spec.groups.append((stems, 0.8))
         if self._may_be_typo(word, frequency):
             for fix in self._corrections(word):
                 self.corrected = True
                 spec.stems.add(stem(fix))
                 frequency = max(frequency, self.opened.document_frequency(fix))
-                alternatives += [Q.Term("descriptor", stem(fix), boost=0.75), Q.Term("terms", stem(fix), boost=0.6)]
+                spec.terms += [("descriptor", stem(fix), 0.75), ("terms", stem(fix), 0.6)]
         if last and self.parsed.typing and len(word) >= 3 and not word.isdigit():
             spec.prefix = word
-            alternatives.append(Q.Prefix("words", word, boost=0.2 if spec.known else 0.6))
+            spec.prefix_boost = 0.2 if spec.known else 0.6
         # A word nobody uses and we cannot correct is noise ("get", "grandma's"), not a rare term.
         spec.weight = self._idf(frequency) if frequency else 1.0
-        self.specs.append(spec)
-        return Q.Or(alternatives)
+        return spec
 
     @staticmethod
     def _may_be_typo(word: str, frequency: int) -> bool:
@@ -283,29 +306,45 @@ class Ranker:
         """Likely intended spellings of a word, each far more common than the word itself."""
         maxdist = 2 if len(word) >= 6 else 1
         floor = max(1, self.opened.document_frequency(word) * 10)
-        fixes = self.opened.corrector.suggest(word, limit=3, maxdist=maxdist, prefix=1)
+        fixes = self.opened.speller.suggest(word, maxdist, 3)
         return [f for f in fixes if f != word and self.opened.document_frequency(f) >= floor][:2]
 
-    def _text_query(self) -> Q.Query | None:
-        """OR of every word's alternatives, plus a phrase boost over the descriptor."""
-        if not self.words:
-            return None
-        parts = [self._word_query(w, i == len(self.words) - 1) for i, w in enumerate(self.words)]
-        if len(self.words) >= 2:
-            parts.append(Q.Phrase("descriptor", [stem(w) for w in self.words], slop=3, boost=1.5))
-        return Q.Or(parts)
+    def _bm25(self, name: str, text: str, postings: list[tuple[int, float]], boost: float, into: dict) -> None:
+        """Add one field-term's BM25 contribution to ``into`` (docnum -> score)."""
+        frequency = len(postings)
+        idf = math.log(1 + (self.opened.doc_count - frequency + 0.5) / (frequency + 0.5))
+        slot = TEXT_FIELDS.index(name)
+        average, lengths = self.opened.average_length[slot], self.opened.lengths_of
+        for docnum, tf in postings:
+            norm = tf + K1 * (1 - B + B * lengths[docnum][slot] / average)
+            into[docnum] = into.get(docnum, 0.0) + boost * idf * tf * (K1 + 1) / norm
 
-    def _coverage(self, matched) -> float:
-        """IDF-weighted share of the query's words that a code matched (0..1)."""
-        texts = {t.decode() if isinstance(t, bytes) else t for _field, t in matched}
-        total = got = 0.0
-        for spec in self.specs:
-            total += spec.weight
-            if texts & spec.stems:
-                got += spec.weight
-            elif spec.prefix and any(t.startswith(spec.prefix) for t in texts):
-                got += spec.weight * (0.5 if spec.known else 1.0)
-        return got / total if total else 0.0
+    def _spec_scores(self, spec: WordSpec) -> dict[int, float]:
+        """docnum -> BM25F score of one query word over all the ways it can match."""
+        scores: dict[int, float] = {}
+        for name, text, boost in spec.terms:
+            self._bm25(name, text, self.opened.postings(name, text), boost, scores)
+        for stems, boost in spec.groups:
+            found = [dict(self.opened.postings("descriptor", s)) for s in stems]
+            both = set.intersection(*(set(f) for f in found)) if found else set()
+            group: dict[int, float] = {}
+            for s, posting in zip(stems, found):
+                self._bm25("descriptor", s, [(d, posting[d]) for d in both], boost, group)
+            for docnum, value in group.items():
+                scores[docnum] = max(scores.get(docnum, 0.0), value)
+        if spec.prefix:
+            idf = spec.weight * spec.prefix_boost
+            for text in list(self.opened.reader.expand_prefix("words", spec.prefix))[:PREFIX_TERMS]:
+                for docnum, _tf in self.opened.postings("words", text.decode() if isinstance(text, bytes) else text):
+                    scores.setdefault(docnum, idf)
+        return scores
+
+    def _phrase_docs(self) -> set[int]:
+        """Codes whose long descriptor holds the query's words close together, in order."""
+        if len(self.words) < 2:
+            return set()
+        phrase = Q.Phrase("descriptor", [stem(w) for w in self.words], slop=3)
+        return set(phrase.docs(self.opened.searcher))
 
     def _prior(self, docnum: int) -> float:
         """Multiplier from what a code is: terminated, reporting-only, negated, not otherwise classified."""
@@ -317,22 +356,35 @@ class Ranker:
         return factor
 
     def _text_hits(self) -> list[tuple[float, int, str]]:
-        """(score, docnum, code) of text matches, re-ranked by coverage and priors."""
-        text_query = self._text_query()
-        if text_query is None:
+        """(score, docnum, code) of text matches: IDF-weighted coverage of the query's words,
+        then BM25F over the weighted fields, times priors."""
+        if not self.words:
             return []
-        filt = Q.Term("status", self.status) if self.status else None
-        results = self.opened.searcher.search(text_query, limit=CANDIDATES, filter=filt, terms=True)
-        if not results:
+        self.specs = [self._spec(w, i == len(self.words) - 1) for i, w in enumerate(self.words)]
+        total_weight = sum(s.weight for s in self.specs) or 1.0
+        covered: dict[int, float] = {}
+        bm25: dict[int, float] = {}
+        for spec in self.specs:
+            for docnum, value in self._spec_scores(spec).items():
+                exact = value > spec.weight * spec.prefix_boost or not spec.prefix or not spec.known
+                covered[docnum] = covered.get(docnum, 0.0) + spec.weight * (1.0 if exact else 0.5)
+                bm25[docnum] = bm25.get(docnum, 0.0) + value
+        if not covered:
             return []
-        top = results[0].score or 1.0
+        phrase = self._phrase_docs()
+        top_bm25 = max(bm25.values()) or 1.0
         ranked = []
-        for hit in results:
-            coverage = self._coverage(hit.matched_terms())
-            score = (coverage * coverage + BM25_SHARE * coverage * hit.score / top) * self._prior(hit.docnum)
-            ranked.append((score, hit.docnum, self.opened.code_of[hit.docnum]))
-        ranked.sort(key=lambda r: (-r[0], r[2]))
-        if self.corrected or ranked[0][0] < 0.6:
+        for docnum, weight in covered.items():
+            status = self.opened.status_of[docnum]
+            if self.status and status != self.status or not self.opened.code_of[docnum]:
+                continue
+            coverage = weight / total_weight
+            score = coverage * coverage + BM25_SHARE * coverage * bm25[docnum] / top_bm25
+            score *= self._prior(docnum) * (PHRASE_BONUS if docnum in phrase else 1.0)
+            ranked.append((score, docnum, self.opened.code_of[docnum]))
+        self.text_total = len(ranked)
+        ranked = heapq.nsmallest(CANDIDATES, ranked, key=lambda r: (-r[0], r[2]))
+        if ranked and (self.corrected or ranked[0][0] < 0.6):
             self.did_you_mean = self._suggestion()
         return ranked
 
@@ -353,7 +405,8 @@ class Ranker:
         text = [r for r in self._text_hits() if r[2] not in seen]
         if not direct and not text and self.did_you_mean is None and self.words:
             self.did_you_mean = self._suggestion()
-        total = len(direct) + len(text)
+        # Text matches beyond the re-ranked candidates still count (a direct code may be among them).
+        total = len(direct) + max(len(text), self.text_total - len(direct))
         entries = [(c, how, None) for c, how in direct] + [(c, "text", s) for s, _d, c in text]
         hits = [self._hit(code, how, score if score is not None else 1000.0 - position)
                 for position, (code, how, score) in enumerate(entries[offset:offset + limit], start=offset)]
