@@ -28,7 +28,7 @@ from marshmallow import ValidationError
 from whoosh import index as whoosh_index
 
 from .records import RECORD_SCHEMA, first_error
-from .schema import SCHEMA_VERSION, build_schema
+from .schema import SCHEMA_VERSION, build_schema, field_lengths
 
 CORPUS_FILE = "codes.jsonl.gz"
 MANIFEST = "manifest.json"
@@ -110,7 +110,7 @@ def flags(record: dict) -> str:
 def document(record: dict) -> dict:
     """The Whoosh fields of one record."""
     terms = " ; ".join(record["synonyms"] + record["lay_terms"] + record["drug_names"])
-    return {
+    doc = {
         "code": record["code"],
         "kind": record["kind"],
         "status": record["status"],
@@ -124,6 +124,8 @@ def document(record: dict) -> dict:
         "long_description": record["long_description"],
         "record": json.dumps(record, ensure_ascii=False, separators=(",", ":")),
     }
+    doc["lengths"] = field_lengths(doc)
+    return doc
 
 
 def _sha256(path: Path) -> str:
@@ -189,6 +191,43 @@ def _clean_stale(index_dir: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# Validation (marshmallow, about 60% of a serial build) runs in a pool beside the writer;
+# small corpora (the test fixture) are not worth the pool's start-up.
+VALIDATE_PROCS = min(2, os.cpu_count() or 1)
+PARALLEL_MIN_LINES = 2000
+CHUNK_LINES = 200
+
+
+def _validate_chunk(path: Path, chunk: list[tuple[int, str]]) -> list[dict]:
+    """Whoosh documents of a chunk of (line number, line); BuildError names the first bad line."""
+    return [document(_validate(path, number, line)) for number, line in chunk]
+
+
+def _documents(path: Path):
+    """Yield the Whoosh document of every record in file order, validating in parallel when it pays."""
+    try:
+        with _open_text(path) as handle:
+            lines = [(number, line) for number, line in enumerate(handle, start=1) if line.strip()]
+    except OSError as err:
+        raise BuildError(f"{path}: cannot read corpus: {getattr(err, 'strerror', None) or err}") from err
+    except (EOFError, UnicodeDecodeError) as err:
+        raise BuildError(f"{path}: corrupt corpus file: {err}") from err
+    if VALIDATE_PROCS < 2 or len(lines) < PARALLEL_MIN_LINES:
+        for number, line in lines:
+            yield document(_validate(path, number, line))
+        return
+    import functools
+    import multiprocessing
+
+    chunks = [lines[i:i + CHUNK_LINES] for i in range(0, len(lines), CHUNK_LINES)]
+    # forkserver: never fork a process that may hold other threads' locks (a test server, tqdm).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    with context.Pool(VALIDATE_PROCS) as pool:
+        for docs in pool.imap(functools.partial(_validate_chunk, path), chunks):
+            yield from docs
+
+
 def _write(folder: Path, path: Path, progress: bool) -> int:
     """Write every record of the corpus into a new Whoosh index in ``folder``."""
     from tqdm import tqdm
@@ -198,10 +237,10 @@ def _write(folder: Path, path: Path, progress: bool) -> int:
     writer = ix.writer(limitmb=256)
     count = 0
     try:
-        records = read_records(path)
-        bar = tqdm(records, total=total, unit="rec", file=sys.stderr, disable=not progress, desc="indexing")
-        for _number, record in bar:
-            writer.add_document(**document(record))
+        docs = _documents(path)
+        bar = tqdm(docs, total=total, unit="rec", file=sys.stderr, disable=not progress, desc="indexing")
+        for doc in bar:
+            writer.add_document(**doc)
             count += 1
         if count == 0:
             raise BuildError(f"{path}: the corpus holds no records")
