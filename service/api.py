@@ -1,16 +1,19 @@
 """HTTP views: each turns a request into one call on index/ and shapes the reply."""
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 
 from . import schemas
 from .errors import NotFound, respond
+from .openapi import openapi_json
 from .resources import get_answerer, get_index
 from index.search import IndexUnavailable
 
 bp = Blueprint("api", __name__)
+bp.add_url_rule("/openapi.json", "openapi", openapi_json)
 
 
 def _args(schema):
@@ -60,7 +63,12 @@ def answer_get():
 @bp.post("/v1/answer")
 def answer_post():
     """Answer a question given as a JSON body {"question": ...}."""
-    payload = request.get_json(silent=True)
+    if not request.is_json:
+        return respond(415, "unsupported_media_type", "send the question as application/json")
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # JSON nested thousands deep: json.loads gives up, not a bug of ours
+        payload = None
     if not isinstance(payload, dict):
         return respond(400, "invalid_body", 'expected a JSON object like {"question": "what is E0601"}')
     args = schemas.answer_body.load(payload)
@@ -78,7 +86,8 @@ def readyz():
     """The index is loaded: its record count and build time; 503 when not."""
     try:
         manifest = get_index().manifest()
-    except IndexUnavailable:
+    except IndexUnavailable as err:
+        logging.getLogger("codesearch").warning("not ready: %s", err)
         return respond(503, "not_ready", "no search index is loaded yet")
     return jsonify(schemas.ready_response.dump({"status": "ready", **{k: manifest.get(k) for k in (
         "record_count", "built_at", "schema_version", "corpus_sha256")}}))

@@ -71,7 +71,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
         name = (err.name or "error").lower().replace(" ", "_")
-        return respond(err.code or 500, name, err.description or err.name)
+        body, status = respond(err.code or 500, name, err.description or err.name)
+        # Keep the exception's own headers (Allow on 405, for one); the body is ours.
+        headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

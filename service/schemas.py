@@ -167,6 +167,7 @@ class ErrorDetail(Schema):
     code = fields.String(required=True, metadata={"description": "machine-readable reason"})
     message = fields.String(required=True)
     fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.List(fields.String()))
+    suggestions = fields.List(fields.String(), metadata={"description": "404: the existing codes nearest the one asked"})
 
 
 class ErrorResponse(Schema):
