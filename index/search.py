@@ -11,6 +11,7 @@ import bisect
 import heapq
 import html
 import json
+import logging
 import math
 import os
 import re
@@ -28,6 +29,7 @@ from .query import ParsedQuery, parse
 from .schema import STOP_WORDS, TEXT_FIELDS
 from .spelling import Speller
 
+log = logging.getLogger("codesearch")
 stem = lru_cache(maxsize=100_000)(porter_stem)  # Porter stemming is pure and hot
 FIELD_BOOSTS = {"descriptor": 1.0, "short": 0.7, "terms": 0.9}
 CANDIDATES = 120
@@ -92,10 +94,18 @@ class OpenIndex:
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self.manifest = json.loads((folder / MANIFEST).read_text())  # no manifest: not a finished build
         self.ix = whoosh_index.open_dir(str(folder))
+        try:
+            self._load(folder)
+        except Exception:
+            self.close()
+            raise
+
+    def _load(self, folder: Path) -> None:
+        """Open the searcher and read the columns and vocabulary into memory."""
         self.searcher = self.ix.searcher()
         self.reader = self.searcher.reader()
-        self.manifest = json.loads((folder / MANIFEST).read_text())
         # Columns, by document number: ranking needs no stored-field loads (about 80 us each).
         self.code_of = list(self.reader.column_reader("code"))
         self.status_of = list(self.reader.column_reader("status"))
@@ -115,7 +125,8 @@ class OpenIndex:
 
     def close(self) -> None:
         """Release the searcher's files."""
-        self.searcher.close()
+        if getattr(self, "searcher", None) is not None:
+            self.searcher.close()
         self.ix.close()
 
     def docnum(self, code: str) -> int | None:
@@ -148,26 +159,33 @@ class CodeIndex:
         """The build folder ``current`` points at now."""
         link = self.index_dir / "current"
         try:
-            target = (self.index_dir / os.readlink(link)).resolve()
+            return (self.index_dir / os.readlink(link)).resolve()
         except OSError as err:
             raise IndexUnavailable(f"no index at {self.index_dir}; run 'codesearch build-index'") from err
-        if not (target / MANIFEST).is_file():
-            raise IndexUnavailable(f"index at {target} is incomplete (no manifest)")
-        return target
 
     def open(self) -> OpenIndex:
-        """This thread's open index, reopened (never refreshed) if a new build went live."""
+        """This thread's open index, reopened (never refreshed) when ``current`` moves.
+
+        A build that cannot be opened is remembered, logged once and not retried until
+        ``current`` moves again; meanwhile the index already open keeps serving."""
         target = self._target()
-        current: OpenIndex | None = getattr(self._local, "open_index", None)
+        local = self._local
+        current: OpenIndex | None = getattr(local, "open_index", None)
         if current is not None and current.folder == target:
             return current
-        try:
-            fresh = OpenIndex(target)
-        except Exception as err:  # a corrupt folder: keep serving the previous one if we have it
+        if getattr(local, "failed", None) == target:
             if current is not None:
                 return current
-            raise IndexUnavailable(f"cannot open index at {target}: {err}") from err
-        self._local.open_index = fresh
+            raise IndexUnavailable(f"index at {target} cannot be opened")
+        try:
+            fresh = OpenIndex(target)
+        except Exception as err:  # corrupt or incomplete build: keep what we have
+            local.failed = target
+            log.warning("cannot open index at %s: %s", target, err)
+            if current is not None:
+                return current
+            raise IndexUnavailable(f"index at {target} cannot be opened: {err}") from err
+        local.open_index, local.failed = fresh, None
         if current is not None:
             current.close()
         return fresh
