@@ -120,8 +120,12 @@ class Answerer:
         return self._about(question, intent, confidence, record, limit)
 
     def _about(self, question: str, intent: str, confidence: float, record: dict, limit: int) -> Answer:
-        """An answer about one known code."""
+        """An answer about one known code: its stored FAQ entry for the intent, with the facts behind it."""
         text, facts = compose(intent, record)
+        stored = next((f for f in record.get("faq", []) if f["intent"] == (
+            "what_is" if intent == "modifier" else intent)), None)
+        if stored:
+            text, facts["faq_question"] = stored["answer"], stored["question"]
         results = self.index.search(record["code"], limit=limit).hits
         return Answer(question, intent, record["code"], text, facts, self.source(record["code"]), confidence, results)
 
