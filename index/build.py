@@ -33,6 +33,7 @@ from .schema import SCHEMA_VERSION, build_schema, field_lengths
 CORPUS_FILE = "codes.jsonl.gz"
 MANIFEST = "manifest.json"
 VOCABULARY = "vocabulary.json"
+NEIGHBORS = "word_neighbors.json.gz"
 KEEP_BUILDS = 2
 
 
@@ -137,12 +138,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _count_lines(path: Path) -> int:
-    """Non-empty lines in the corpus (for the progress bar's total)."""
-    with _open_text(path) as handle:
-        return sum(1 for line in handle if line.strip())
-
-
 @contextmanager
 def build_lock(index_dir: Path):
     """Hold the build lock; a second concurrent build fails fast. The kernel frees it if we die."""
@@ -196,6 +191,7 @@ def _clean_stale(index_dir: Path) -> None:
 VALIDATE_PROCS = min(2, os.cpu_count() or 1)
 PARALLEL_MIN_LINES = 2000
 CHUNK_LINES = 200
+WRITER_OPTIONS = {"limitmb": 256}
 
 
 def _validate_chunk(path: Path, chunk: list[tuple[int, str]]) -> list[dict]:
@@ -203,45 +199,52 @@ def _validate_chunk(path: Path, chunk: list[tuple[int, str]]) -> list[dict]:
     return [document(_validate(path, number, line)) for number, line in chunk]
 
 
-def _documents(path: Path):
-    """Yield the Whoosh document of every record in file order, validating in parallel when it pays."""
+def _corpus_lines(path: Path) -> list[tuple[int, str]]:
+    """(line number, line) of every non-empty line of the corpus."""
     try:
-        with _open_text(path) as handle:
-            lines = [(number, line) for number, line in enumerate(handle, start=1) if line.strip()]
+        handle = _open_text(path)
     except OSError as err:
-        raise BuildError(f"{path}: cannot read corpus: {getattr(err, 'strerror', None) or err}") from err
-    except (EOFError, UnicodeDecodeError) as err:
-        raise BuildError(f"{path}: corrupt corpus file: {err}") from err
-    if VALIDATE_PROCS < 2 or len(lines) < PARALLEL_MIN_LINES:
-        for number, line in lines:
-            yield document(_validate(path, number, line))
+        raise BuildError(f"{path}: cannot read corpus: {err.strerror or err}") from err
+    with handle:
+        try:
+            return [(number, line) for number, line in enumerate(handle, start=1) if line.strip()]
+        except (OSError, EOFError, UnicodeDecodeError) as err:
+            raise BuildError(f"{path}: corrupt corpus file: {err}") from err
+
+
+@contextmanager
+def _documents(path: Path):
+    """(record count, the Whoosh document of every record in file order), validated in a pool when that pays."""
+    import threading
+
+    lines = _corpus_lines(path)
+    # fork only from a single-threaded process (the CLI): a fork copies other threads' held locks.
+    if VALIDATE_PROCS < 2 or len(lines) < PARALLEL_MIN_LINES or threading.active_count() > 1:
+        yield len(lines), (document(_validate(path, number, line)) for number, line in lines)
         return
     import functools
     import multiprocessing
 
     chunks = [lines[i:i + CHUNK_LINES] for i in range(0, len(lines), CHUNK_LINES)]
-    # forkserver: never fork a process that may hold other threads' locks (a test server, tqdm).
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    with context.Pool(VALIDATE_PROCS) as pool:
-        for docs in pool.imap(functools.partial(_validate_chunk, path), chunks):
-            yield from docs
+    with multiprocessing.get_context("fork").Pool(VALIDATE_PROCS) as pool:
+        batches = pool.imap(functools.partial(_validate_chunk, path), chunks)
+        yield len(lines), (doc for batch in batches for doc in batch)
 
 
 def _write(folder: Path, path: Path, progress: bool) -> int:
     """Write every record of the corpus into a new Whoosh index in ``folder``."""
     from tqdm import tqdm
 
-    total = _count_lines(path) if progress else None
     ix = whoosh_index.create_in(str(folder), build_schema())
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(**WRITER_OPTIONS)
     count = 0
     try:
-        docs = _documents(path)
-        bar = tqdm(docs, total=total, unit="rec", file=sys.stderr, disable=not progress, desc="indexing")
-        for doc in bar:
-            writer.add_document(**doc)
-            count += 1
+        with _documents(path) as (total, docs):  # the pool starts before tqdm's monitor thread
+            # no tqdm object at all without progress: it would start a lingering monitor thread
+            bar = tqdm(docs, total=total, unit="rec", file=sys.stderr, desc="indexing") if progress else docs
+            for doc in bar:
+                writer.add_document(**doc)
+                count += 1
         if count == 0:
             raise BuildError(f"{path}: the corpus holds no records")
         writer.commit()
@@ -264,10 +267,10 @@ def _verify(folder: Path, count: int) -> None:
 
 
 def _copy_vocabulary(corpus_dir: Path, folder: Path) -> None:
-    """Ship the corpus's query-time vocabulary inside the build, so a build is self-contained."""
-    source = corpus_dir / VOCABULARY
-    if source.is_file():
-        shutil.copyfile(source, folder / VOCABULARY)
+    """Ship the corpus's query-time vocabularies inside the build, so a build is self-contained."""
+    for source in (corpus_dir / VOCABULARY, corpus_dir / "vocab" / NEIGHBORS):
+        if source.is_file():
+            shutil.copyfile(source, folder / source.name)
 
 
 def _swap(index_dir: Path, folder: Path) -> None:

@@ -16,6 +16,7 @@ import math
 import os
 import re
 import threading
+from operator import itemgetter
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,8 @@ from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.lang.porter import stem as porter_stem
 
-from .build import MANIFEST
+from .build import MANIFEST, NEIGHBORS
+from .semantic import load_neighbors
 from .query import ParsedQuery, parse
 from .schema import STOP_WORDS, TEXT_FIELDS
 from .spelling import Speller
@@ -33,8 +35,12 @@ log = logging.getLogger("codesearch")
 stem = lru_cache(maxsize=100_000)(porter_stem)  # Porter stemming is pure and hot
 FIELD_BOOSTS = {"descriptor": 1.0, "short": 0.7, "terms": 0.9}
 CANDIDATES = 120
+SCORED = 400  # codes fully scored, chosen by coverage
 TERMINATED_FACTOR = 0.55
 K1, B = 1.2, 0.75  # BM25 parameters
+NEIGHBOR_BOOST = 0.3  # BM25 boost of a word close in meaning (times its similarity)
+NEIGHBOR_CREDIT = 0.3  # coverage credit of such a word (times its similarity)
+NEIGHBOR_MAX_FREQUENCY = 5000  # words used by more codes than this need no neighbours
 PHRASE_BONUS = 1.1
 PREFIX_TERMS = 40  # words a typed prefix may expand to
 RARE = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
@@ -113,11 +119,14 @@ class OpenIndex:
         self.lengths_of = [tuple(int(n) for n in (v or "1 1 1").split()) for v in self.reader.column_reader("lengths")]
         live = [lengths for code, lengths in zip(self.code_of, self.lengths_of) if code]
         self.average_length = [max(1.0, sum(x[i] for x in live) / max(1, len(live))) for i in range(len(TEXT_FIELDS))]
+        self.prior_of = [_prior(status, flags, False) for status, flags in zip(self.status_of, self.flags_of)]
+        self.prior_if_negated = [_prior(status, flags, True) for status, flags in zip(self.status_of, self.flags_of)]
         self.doc_of = {code: docnum for docnum, code in enumerate(self.code_of) if code}
         self.codes = sorted(self.doc_of)
         self.terminated = {c for c, st in zip(self.code_of, self.status_of) if st == "terminated"}
         self.modifiers = frozenset(c for c in self.codes if len(c) == 2)
         self.vocabulary = _load_vocabulary(folder)
+        self.neighbors = load_neighbors(folder / NEIGHBORS)
         words = (t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("words"))
         self.speller = Speller(words, self.document_frequency)
         self.postings = lru_cache(maxsize=4096)(self._postings)
@@ -146,6 +155,16 @@ class OpenIndex:
     def document_frequency(self, word: str) -> int:
         """How many codes contain an (unstemmed) word."""
         return self.reader.doc_frequency("words", word)
+
+
+def _prior(status: str, flags: set[str], negated_query: bool) -> float:
+    """Multiplier from what a code is: terminated, reporting-only, negated, not otherwise classified,
+    an accessory. A descriptor that says something was not done is not penalised for a query that says so too."""
+    factor = TERMINATED_FACTOR if status == "terminated" else 1.0
+    for flag in flags:
+        if not (flag == "negated" and negated_query):
+            factor *= PRIORS.get(flag, 1.0)
+    return factor
 
 
 class CodeIndex:
@@ -234,6 +253,7 @@ class WordSpec:
     terms: list[tuple[str, str, float]] = field(default_factory=list)  # (field, term, boost)
     groups: list[tuple[list[str], float]] = field(default_factory=list)  # all-of descriptor terms, boost
     prefix_boost: float = 0.0
+    soft: dict[str, float] = field(default_factory=dict)  # neighbour stem -> similarity (partial credit)
 
 
 NEGATIONS = {"no", "not", "without", "none", "never", "declined", "refused", "absent"}
@@ -308,6 +328,10 @@ class Ranker:
                 spec.stems.add(stem(fix))
                 frequency = max(frequency, self.opened.document_frequency(fix))
                 spec.terms += [("descriptor", stem(fix), 0.75), ("terms", stem(fix), 0.6)]
+        if frequency <= NEIGHBOR_MAX_FREQUENCY and word.isalpha():
+            for neighbor, similarity in self.opened.neighbors.get(word, []):
+                if stem(neighbor) not in spec.stems:
+                    spec.soft.setdefault(stem(neighbor), similarity)
         if last and self.parsed.typing and len(word) >= 3 and not word.isdigit():
             spec.prefix = word
             spec.prefix_boost = 0.2 if spec.known else 0.6
@@ -337,6 +361,18 @@ class Ranker:
             norm = tf + K1 * (1 - B + B * lengths[docnum][slot] / average)
             into[docnum] = into.get(docnum, 0.0) + boost * idf * tf * (K1 + 1) / norm
 
+    def _soft_scores(self, spec: WordSpec) -> dict[int, tuple[float, float]]:
+        """docnum -> (BM25 score, best similarity) of the words close in meaning to a query word."""
+        soft: dict[int, tuple[float, float]] = {}
+        for text, similarity in spec.soft.items():
+            scores: dict[int, float] = {}
+            for name in ("descriptor", "terms"):
+                self._bm25(name, text, self.opened.postings(name, text), NEIGHBOR_BOOST * similarity, scores)
+            for docnum, value in scores.items():
+                old_value, old_similarity = soft.get(docnum, (0.0, 0.0))
+                soft[docnum] = (max(old_value, value), max(old_similarity, similarity))
+        return soft
+
     def _spec_scores(self, spec: WordSpec) -> dict[int, float]:
         """docnum -> BM25F score of one query word over all the ways it can match."""
         scores: dict[int, float] = {}
@@ -364,15 +400,6 @@ class Ranker:
         phrase = Q.Phrase("descriptor", [stem(w) for w in self.words], slop=3)
         return set(phrase.docs(self.opened.searcher))
 
-    def _prior(self, docnum: int) -> float:
-        """Multiplier from what a code is: terminated, reporting-only, negated, not otherwise classified."""
-        factor = TERMINATED_FACTOR if self.opened.status_of[docnum] == "terminated" else 1.0
-        for flag in self.opened.flags_of[docnum]:
-            if flag == "negated" and self.negated_query:
-                continue
-            factor *= PRIORS.get(flag, 1.0)
-        return factor
-
     def _text_hits(self) -> list[tuple[float, int, str]]:
         """(score, docnum, code) of text matches: IDF-weighted coverage of the query's words,
         then BM25F over the weighted fields, times priors."""
@@ -383,24 +410,32 @@ class Ranker:
         covered: dict[int, float] = {}
         bm25: dict[int, float] = {}
         for spec in self.specs:
-            for docnum, value in self._spec_scores(spec).items():
+            matched = self._spec_scores(spec)
+            for docnum, value in matched.items():
                 exact = value > spec.weight * spec.prefix_boost or not spec.prefix or not spec.known
                 covered[docnum] = covered.get(docnum, 0.0) + spec.weight * (1.0 if exact else 0.5)
                 bm25[docnum] = bm25.get(docnum, 0.0) + value
+            for docnum, (value, similarity) in self._soft_scores(spec).items():
+                if docnum not in matched:  # a neighbour earns partial credit only where the word is absent
+                    covered[docnum] = covered.get(docnum, 0.0) + spec.weight * NEIGHBOR_CREDIT * similarity
+                    bm25[docnum] = bm25.get(docnum, 0.0) + value
         if not covered:
             return []
+        opened = self.opened
+        if self.status:
+            covered = {d: w for d, w in covered.items() if opened.status_of[d] == self.status}
+        self.text_total = len(covered)
+        # The score is bounded by coverage, so only the best-covered codes can reach the top.
+        best = heapq.nlargest(SCORED, covered.items(), key=itemgetter(1))
         phrase = self._phrase_docs()
-        top_bm25 = max(bm25.values()) or 1.0
+        top_bm25 = max(bm25[d] for d, _w in best) if best else 1.0
+        priors = opened.prior_if_negated if self.negated_query else opened.prior_of
         ranked = []
-        for docnum, weight in covered.items():
-            status = self.opened.status_of[docnum]
-            if self.status and status != self.status or not self.opened.code_of[docnum]:
-                continue
+        for docnum, weight in best:
             coverage = weight / total_weight
             score = coverage * coverage + BM25_SHARE * coverage * bm25[docnum] / top_bm25
-            score *= self._prior(docnum) * (PHRASE_BONUS if docnum in phrase else 1.0)
-            ranked.append((score, docnum, self.opened.code_of[docnum]))
-        self.text_total = len(ranked)
+            score *= priors[docnum] * (PHRASE_BONUS if docnum in phrase else 1.0)
+            ranked.append((score, docnum, opened.code_of[docnum]))
         ranked = heapq.nsmallest(CANDIDATES, ranked, key=lambda r: (-r[0], r[2]))
         if ranked and (self.corrected or ranked[0][0] < 0.6):
             self.did_you_mean = self._suggestion()
