@@ -42,6 +42,7 @@ NEIGHBOR_BOOST = 0.3  # BM25 boost of a word close in meaning (times its similar
 NEIGHBOR_CREDIT = 0.3  # coverage credit of such a word (times its similarity)
 NEIGHBOR_MAX_FREQUENCY = 5000  # words used by more codes than this need no neighbours
 PHRASE_BONUS = 1.1
+PAIR_BONUS = 0.1  # spread over the query's adjacent word pairs
 PREFIX_TERMS = 40  # words a typed prefix may expand to
 RARE = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
 BM25_SHARE = 0.3  # the rest of the score is IDF-weighted coverage of the query words
@@ -393,12 +394,18 @@ class Ranker:
                     scores.setdefault(docnum, idf)
         return scores
 
-    def _phrase_docs(self) -> set[int]:
-        """Codes whose long descriptor holds the query's words close together, in order."""
+    def _phrase_bonus(self) -> dict[int, float]:
+        """docnum -> multiplier for codes whose long descriptor holds the query's words together:
+        the whole query (within a few words), and each adjacent pair of query words."""
         if len(self.words) < 2:
-            return set()
-        phrase = Q.Phrase("descriptor", [stem(w) for w in self.words], slop=3)
-        return set(phrase.docs(self.opened.searcher))
+            return {}
+        searcher, stems = self.opened.searcher, [stem(w) for w in self.words]
+        bonus: dict[int, float] = {d: PHRASE_BONUS for d in Q.Phrase("descriptor", stems, slop=3).docs(searcher)}
+        pairs = list(zip(stems, stems[1:]))
+        for pair in pairs:
+            for docnum in Q.Phrase("descriptor", list(pair), slop=1).docs(searcher):
+                bonus[docnum] = bonus.get(docnum, 1.0) * (1 + PAIR_BONUS / len(pairs))
+        return bonus
 
     def _text_hits(self) -> list[tuple[float, int, str]]:
         """(score, docnum, code) of text matches: IDF-weighted coverage of the query's words,
@@ -427,14 +434,14 @@ class Ranker:
         self.text_total = len(covered)
         # The score is bounded by coverage, so only the best-covered codes can reach the top.
         best = heapq.nlargest(SCORED, covered.items(), key=itemgetter(1))
-        phrase = self._phrase_docs()
+        phrase = self._phrase_bonus()
         top_bm25 = max(bm25[d] for d, _w in best) if best else 1.0
         priors = opened.prior_if_negated if self.negated_query else opened.prior_of
         ranked = []
         for docnum, weight in best:
             coverage = weight / total_weight
             score = coverage * coverage + BM25_SHARE * coverage * bm25[docnum] / top_bm25
-            score *= priors[docnum] * (PHRASE_BONUS if docnum in phrase else 1.0)
+            score *= priors[docnum] * phrase.get(docnum, 1.0)
             ranked.append((score, docnum, opened.code_of[docnum]))
         ranked = heapq.nsmallest(CANDIDATES, ranked, key=lambda r: (-r[0], r[2]))
         if ranked and (self.corrected or ranked[0][0] < 0.6):
