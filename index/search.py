@@ -131,6 +131,7 @@ class OpenIndex:
         words = (t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("words"))
         self.speller = Speller(words, self.document_frequency)
         self.postings = lru_cache(maxsize=4096)(self._postings)
+        self.positions = lru_cache(maxsize=2048)(self._positions)
         self.doc_count = self.reader.doc_count()
 
     def close(self) -> None:
@@ -152,6 +153,17 @@ class OpenIndex:
         if (name, text) not in self.reader:
             return ()
         return tuple(self.reader.postings(name, text).items_as("weight"))
+
+    def _positions(self, name: str, text: str) -> dict[int, tuple[int, ...]]:
+        """docnum -> word positions of a term in a field. Cached per build."""
+        if (name, text) not in self.reader:
+            return {}
+        matcher = self.reader.postings(name, text)
+        found = {}
+        while matcher.is_active():
+            found[matcher.id()] = tuple(matcher.value_as("positions"))
+            matcher.next()
+        return found
 
     def document_frequency(self, word: str) -> int:
         """How many codes contain an (unstemmed) word."""
@@ -394,17 +406,23 @@ class Ranker:
                     scores.setdefault(docnum, idf)
         return scores
 
-    def _phrase_bonus(self) -> dict[int, float]:
-        """docnum -> multiplier for codes whose long descriptor holds the query's words together:
-        the whole query (within a few words), and each adjacent pair of query words."""
+    def _phrase_bonus(self, docnums: set[int]) -> dict[int, float]:
+        """docnum -> multiplier, among ``docnums``, for long descriptors that hold adjacent query words
+        next to each other (in order), and more for holding all the query's words so."""
         if len(self.words) < 2:
             return {}
-        searcher, stems = self.opened.searcher, [stem(w) for w in self.words]
-        bonus: dict[int, float] = {d: PHRASE_BONUS for d in Q.Phrase("descriptor", stems, slop=3).docs(searcher)}
-        pairs = list(zip(stems, stems[1:]))
-        for pair in pairs:
-            for docnum in Q.Phrase("descriptor", list(pair), slop=1).docs(searcher):
-                bonus[docnum] = bonus.get(docnum, 1.0) * (1 + PAIR_BONUS / len(pairs))
+        stems = [stem(w) for w in self.words]
+        positions = [self.opened.positions("descriptor", s) for s in stems]
+        pairs = len(stems) - 1
+        bonus: dict[int, float] = {}
+        for docnum in docnums:
+            together = 0
+            for first, second in zip(positions, positions[1:]):
+                a, b = first.get(docnum), second.get(docnum)
+                if a and b and any(j - i == 1 for i in a for j in b):
+                    together += 1
+            if together:
+                bonus[docnum] = (1 + PAIR_BONUS * together / pairs) * (PHRASE_BONUS if together == pairs else 1.0)
         return bonus
 
     def _text_hits(self) -> list[tuple[float, int, str]]:
@@ -434,7 +452,7 @@ class Ranker:
         self.text_total = len(covered)
         # The score is bounded by coverage, so only the best-covered codes can reach the top.
         best = heapq.nlargest(SCORED, covered.items(), key=itemgetter(1))
-        phrase = self._phrase_bonus()
+        phrase = self._phrase_bonus({d for d, _w in best})
         top_bm25 = max(bm25[d] for d, _w in best) if best else 1.0
         priors = opened.prior_if_negated if self.negated_query else opened.prior_of
         ranked = []
