@@ -53,7 +53,7 @@ def classify(question: str, codes: list[str], modifier: str | None) -> tuple[str
     """(intent, confidence) of a normalised question, given the codes found in it."""
     lowered = question.lower()
     if modifier and not codes:
-        for intent, pattern in RULES[:2]:
+        for intent, pattern in RULES[:3]:  # rvu, status, who_uses; otherwise it is about the modifier
             if pattern.search(lowered):
                 return intent, 0.9
         return "modifier", 0.95

@@ -4,7 +4,8 @@ Nothing here may add a fact that the record's fields do not hold.
 """
 from __future__ import annotations
 
-DME_PRICING = "Durable Medical Equipment"
+# Pricing indicators of the DMEPOS fee schedule group (CMS record layout, field 9).
+DMEPOS_PRICING = {"31", "32", "33", "34", "35", "36", "37", "38", "39", "45", "46"}
 
 
 def _lower_first(text: str) -> str:
@@ -98,7 +99,7 @@ def who_uses_answer(record: dict) -> str:
     pricing = record.get("pricing_indicator") or {}
     if record["kind"] == "modifier":
         parts.append("A modifier is appended to a procedure code by whoever bills that procedure.")
-    elif DME_PRICING in (pricing.get("description") or "") or any(t["code"] in "RPA" for t in record["type_of_service"]):
+    elif pricing.get("code") in DMEPOS_PRICING:
         parts.append("It is priced as durable medical equipment, prosthetics, orthotics or supplies, "
                      "which suppliers bill to the DME contractors.")
     pfs = record.get("pfs") or {}

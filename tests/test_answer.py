@@ -80,3 +80,13 @@ def test_cpt_codes_and_modifiers_are_explained_not_invented(answerer):
 
 def test_source_is_the_code_page(answerer):
     assert answerer.answer("define g0008").source == "http://example.test/v1/codes/G0008"
+
+
+def test_who_uses_a_drug_does_not_call_it_equipment(answerer):
+    answer = answerer.answer("who uses J1100")
+    assert "durable medical equipment" not in answer.answer.lower()
+    assert "do not say which specialties" in answer.answer
+
+
+def test_who_uses_a_dme_item_names_the_supplier_channel(answerer):
+    assert "DME contractors" in answerer.answer("who bills E0601").answer
