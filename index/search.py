@@ -44,6 +44,7 @@ NEIGHBOR_MAX_FREQUENCY = 5000  # words used by more codes than this need no neig
 PHRASE_BONUS = 1.1
 PAIR_BONUS = 0.1  # spread over the query's adjacent word pairs
 PREFIX_TERMS = 40  # words a typed prefix may expand to
+ABBREVIATION_MAX_FREQUENCY = 30  # a word in more codes than this is not expanded as a clinical abbreviation
 RARE = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
 BM25_SHARE = 1.0  # BM25F (scaled by coverage) beside squared coverage; 0.8-1.5 score alike on the dev set
 
@@ -77,23 +78,23 @@ class SearchResult:
     did_you_mean: str | None = None
 
 
-def _load_vocabulary(folder: Path) -> dict[str, list[list[str]]]:
-    """Abbreviation -> expansions (as word lists), read from the corpus vocabulary copied at build."""
+def _load_vocabulary(folder: Path) -> tuple[dict[str, list[list[str]]], dict[str, list[list[str]]]]:
+    """(word -> expansions, clinical abbreviation -> expansions), as word lists, from the corpus
+    vocabulary copied into the build."""
     path = folder / "vocabulary.json"
     if not path.is_file():
-        return {}
+        return {}, {}
     data = json.loads(path.read_text(encoding="utf-8"))
     table: dict[str, list[list[str]]] = {}
     for abbr, expansion in data.get("cms_abbreviations", {}).items():
         table.setdefault(abbr, []).append(expansion.split())
-    for abbr, expansions in data.get("clinical_abbreviations", {}).items():
-        for expansion in expansions[:2]:
-            table.setdefault(abbr, []).append(expansion.split())
+    clinical = {abbr: [e.split() for e in expansions[:2]]
+                for abbr, expansions in data.get("clinical_abbreviations", {}).items()}
     for unit, aliases in data.get("units", {}).items():
         table.setdefault(unit, [])[:0] = [[alias] for alias in aliases]
     for lay, phrases in data.get("lay_to_clinical", {}).items():
         table.setdefault(lay, []).extend(phrase.split() for phrase in phrases[:3])
-    return table
+    return table, clinical
 
 
 class OpenIndex:
@@ -126,7 +127,7 @@ class OpenIndex:
         self.codes = sorted(self.doc_of)
         self.terminated = {c for c, st in zip(self.code_of, self.status_of) if st == "terminated"}
         self.modifiers = frozenset(c for c in self.codes if len(c) == 2)
-        self.vocabulary = _load_vocabulary(folder)
+        self.vocabulary, self.clinical = _load_vocabulary(folder)
         self.neighbors = load_neighbors(folder / NEIGHBORS)
         words = (t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("words"))
         self.speller = Speller(words, self.document_frequency)
@@ -330,7 +331,10 @@ class Ranker:
         if split:
             spec.stems.update(split.groups())
             spec.groups.append((list(split.groups()), 0.9))
-        for expansion in self.opened.vocabulary.get(word, [])[:4]:
+        expansions = self.opened.vocabulary.get(word, [])[:4]
+        if frequency <= ABBREVIATION_MAX_FREQUENCY:  # "aid" in "hearing aid" is a word, not AID
+            expansions = expansions + self.opened.clinical.get(word, [])
+        for expansion in expansions:
             stems = [stem(w) for w in expansion if w not in STOP_WORDS]
             if stems:
                 spec.stems.update(stems)
