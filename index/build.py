@@ -121,8 +121,8 @@ def document(record: dict) -> dict:
         "short": record["short_description"],
         "terms": terms,
         "words": " ".join([record["short_description"], record["long_description"], terms]),
-        "short_description": record["short_description"],
-        "long_description": record["long_description"],
+        "short_description": record["short_description"].encode("utf-8"),
+        "long_description": record["long_description"].encode("utf-8"),
         "record": json.dumps(record, ensure_ascii=False, separators=(",", ":")),
     }
     doc["lengths"] = field_lengths(doc)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from whoosh import analysis
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh import columns
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Words that carry no meaning in a code search ("code for a ...", "hcpcs ...").
 STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"code", "codes", "hcpcs", "cpt", "per", "w", "wo"} | frozenset("""
@@ -48,7 +49,8 @@ def build_schema() -> Schema:
         short=TEXT(analyzer=stem_analyzer(), phrase=False),
         terms=TEXT(analyzer=stem_analyzer(), phrase=False),
         words=TEXT(analyzer=plain_analyzer(), phrase=False, spelling=True),
-        short_description=STORED,
-        long_description=STORED,
+        # Descriptors as columns too: result pages read them without unpickling the stored record.
+        short_description=COLUMN(columns.VarBytesColumn()),
+        long_description=COLUMN(columns.VarBytesColumn()),
         record=STORED,
     )

@@ -121,6 +121,11 @@ class OpenIndex:
         self.lengths_of = [tuple(int(n) for n in (v or "1 1 1").split()) for v in self.reader.column_reader("lengths")]
         live = [lengths for code, lengths in zip(self.code_of, self.lengths_of) if code]
         self.average_length = [max(1.0, sum(x[i] for x in live) / max(1, len(live))) for i in range(len(TEXT_FIELDS))]
+        # BM25's length normalisation, per field and document, computed once.
+        self.norm_of = [[K1 * (1 - B + B * lengths[i] / self.average_length[i]) for lengths in self.lengths_of]
+                        for i in range(len(TEXT_FIELDS))]
+        self.short_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("short_description")]
+        self.long_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("long_description")]
         self.prior_of = [_prior(status, flags, False) for status, flags in zip(self.status_of, self.flags_of)]
         self.prior_if_negated = [_prior(status, flags, True) for status, flags in zip(self.status_of, self.flags_of)]
         self.doc_of = {code: docnum for docnum, code in enumerate(self.code_of) if code}
@@ -189,12 +194,15 @@ class CodeIndex:
         self._local = threading.local()
 
     def _target(self) -> Path:
-        """The build folder ``current`` points at now."""
-        link = self.index_dir / "current"
+        """The build folder ``current`` points at now (resolved only when the link text changes)."""
         try:
-            return (self.index_dir / os.readlink(link)).resolve()
+            text = os.readlink(self.index_dir / "current")
         except OSError as err:
             raise IndexUnavailable(f"no index at {self.index_dir}; run 'codesearch build-index'") from err
+        cached = getattr(self._local, "link", None)
+        if cached is None or cached[0] != text:
+            cached = self._local.link = (text, (self.index_dir / text).resolve())
+        return cached[1]
 
     def open(self) -> OpenIndex:
         """This thread's open index, reopened (never refreshed) when ``current`` moves.
@@ -372,11 +380,10 @@ class Ranker:
         """Add one field-term's BM25 contribution to ``into`` (docnum -> score)."""
         frequency = len(postings)
         idf = math.log(1 + (self.opened.doc_count - frequency + 0.5) / (frequency + 0.5))
-        slot = TEXT_FIELDS.index(name)
-        average, lengths = self.opened.average_length[slot], self.opened.lengths_of
+        norm = self.opened.norm_of[TEXT_FIELDS.index(name)]
+        scale = boost * idf * (K1 + 1)
         for docnum, tf in postings:
-            norm = tf + K1 * (1 - B + B * lengths[docnum][slot] / average)
-            into[docnum] = into.get(docnum, 0.0) + boost * idf * tf * (K1 + 1) / norm
+            into[docnum] = into.get(docnum, 0.0) + scale * tf / (tf + norm[docnum])
 
     def _soft_scores(self, spec: WordSpec) -> dict[int, tuple[float, float]]:
         """docnum -> (BM25 score, best similarity) of the words close in meaning to a query word."""
@@ -423,7 +430,7 @@ class Ranker:
             together = 0
             for first, second in zip(positions, positions[1:]):
                 a, b = first.get(docnum), second.get(docnum)
-                if a and b and any(j - i == 1 for i in a for j in b):
+                if a and b and not set(b).isdisjoint(i + 1 for i in a):
                     together += 1
             if together:
                 bonus[docnum] = (1 + PAIR_BONUS * together / pairs) * (PHRASE_BONUS if together == pairs else 1.0)
@@ -496,13 +503,13 @@ class Ranker:
 
     def _hit(self, code: str, how: str, score: float) -> Hit:
         """A Hit with the matched words of its descriptor marked."""
-        stored = self.opened.stored(self.opened.docnum(code))
+        opened, docnum = self.opened, self.opened.docnum(code)
         stems = set().union(*(s.stems for s in self.specs)) if self.specs else set()
         prefixes = [s.prefix for s in self.specs if s.prefix]
-        return Hit(code=code, short_description=stored["short_description"],
-                   long_description=stored["long_description"], status=stored["status"],
-                   kind=stored["kind"], score=round(score, 4),
-                   highlight=highlight(stored["long_description"], stems, prefixes), matched=how)
+        long_description = opened.long_of[docnum]
+        return Hit(code=code, short_description=opened.short_of[docnum], long_description=long_description,
+                   status=opened.status_of[docnum], kind="modifier" if len(code) == 2 else "procedure",
+                   score=round(score, 4), highlight=highlight(long_description, stems, prefixes), matched=how)
 
 
 def highlight(text: str, stems: set[str], prefixes: list[str]) -> str:
