@@ -18,6 +18,9 @@ max_requests = 0
 accesslog = None  # the app logs one line per request, without the query string
 loglevel = os.environ.get("CODESEARCH_LOG_LEVEL", "info")
 limit_request_line = 8190
+# gunicorn's control socket defaults to one path per user, so two servers on a host would collide;
+# we manage workers with signals (HUP, TTIN/TTOU), not gunicornc.
+control_socket_disable = True
 
 
 def post_fork(server, worker):
