@@ -8,6 +8,7 @@ ranked below active ones.
 from __future__ import annotations
 
 import bisect
+from collections import OrderedDict
 import heapq
 import html
 import json
@@ -76,6 +77,7 @@ class SearchResult:
     total: int
     hits: list[Hit] = field(default_factory=list)
     did_you_mean: str | None = None
+    shaped: dict | None = field(default=None, repr=False, compare=False)  # the API's body, kept when cached
 
 
 def _load_vocabulary(folder: Path) -> tuple[dict[str, list[list[str]]], dict[str, list[list[str]]]]:
@@ -138,6 +140,9 @@ class OpenIndex:
         self.speller = Speller(words, self.document_frequency)
         self.postings = lru_cache(maxsize=4096)(self._postings)
         self.positions = lru_cache(maxsize=2048)(self._positions)
+        # Search results of this build, most recent last: a search box repeats queries (every
+        # user types the same prefixes); a new build gets a new, empty cache.
+        self.results: OrderedDict = OrderedDict()
         self.doc_count = self.reader.doc_count()
 
     def close(self) -> None:
@@ -189,8 +194,9 @@ def _prior(status: str, flags: set[str], negated_query: bool) -> float:
 class CodeIndex:
     """The live index of a directory, opened lazily per thread and reopened when ``current`` moves."""
 
-    def __init__(self, index_dir: str | Path):
+    def __init__(self, index_dir: str | Path, cache_size: int = 0):
         self.index_dir = Path(index_dir)
+        self.cache_size = cache_size
         self._local = threading.local()
 
     def _target(self) -> Path:
@@ -245,8 +251,18 @@ class CodeIndex:
                max_length: int = 512) -> SearchResult:
         """Ranked codes for a query as typed into a search box."""
         opened = self.open()
-        parsed = parse(raw, opened.modifiers, max_length)
-        return Ranker(opened, parsed, status).page(limit, offset)
+        key = (raw, limit, offset, status, max_length)
+        cached = opened.results.get(key) if self.cache_size else None
+        if cached is None:
+            parsed = parse(raw, opened.modifiers, max_length)
+            cached = Ranker(opened, parsed, status).page(limit, offset)
+            if self.cache_size:
+                opened.results[key] = cached
+                if len(opened.results) > self.cache_size:
+                    opened.results.popitem(last=False)
+        else:
+            opened.results.move_to_end(key)
+        return cached
 
     def suggest_codes(self, code: str, limit: int = 5) -> list[str]:
         """Existing codes closest to an unknown one (same letter, nearest numbers)."""

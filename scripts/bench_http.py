@@ -73,12 +73,14 @@ def search_paths(queries_file: Path) -> list[str]:
     return [f"/v1/search?q={quote_plus(q)}" for q, _kind in load_queries(queries_file)]
 
 
-def start_server(port: int, index_dir: str, workers: int | None, log) -> subprocess.Popen:
+def start_server(port: int, index_dir: str, workers: int | None, log, cache: int | None = None) -> subprocess.Popen:
     """gunicorn with the production config, bench routes on, in its own session."""
     env = dict(os.environ, CODESEARCH_INDEX_DIR=str(Path(index_dir).resolve()), CODESEARCH_BENCH_ROUTES="1",
                CODESEARCH_HOST=HOST, CODESEARCH_PORT=str(port))
     if workers:
         env["CODESEARCH_WORKERS"] = str(workers)
+    if cache is not None:
+        env["CODESEARCH_SEARCH_CACHE"] = str(cache)
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                "--bind", f"{HOST}:{port}", "service.wsgi:app"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
@@ -176,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run (1-60)")
     parser.add_argument("--workers", type=int, default=None, help="CODESEARCH_WORKERS for this run")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
+    parser.add_argument("--search-cache", type=int, default=None,
+                        help="CODESEARCH_SEARCH_CACHE for this run (0: every search is computed)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get update && apt-get install -y wrk (Debian/Ubuntu), then re-run.",
@@ -191,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         base = f"http://{HOST}:{port}"
         with open(folder / "gunicorn.log", "w+") as log:
-            server = start_server(port, args.index, args.workers, log)
+            server = start_server(port, args.index, args.workers, log, args.search_cache)
             try:
                 wait_ready(server, base)
                 for name in ("search", "hello"):  # every worker opens the index and warms its caches
@@ -210,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise
             finally:
                 stop_server(server)
+    print(f"search cache per worker: {args.search_cache if args.search_cache is not None else 'default (4096)'}")
     print_report(results, memory, server.pid)
     if args.json:
         Path(args.json).write_text(json.dumps({"runs": results, "memory_mb": memory}, indent=2))

@@ -13,6 +13,7 @@ from .resources import get_answerer, get_index
 from index.search import IndexUnavailable
 
 bp = Blueprint("api", __name__)
+HIT_FIELDS = ("code", "short_description", "long_description", "status", "kind", "score", "highlight", "matched")
 bp.add_url_rule("/openapi.json", "openapi", openapi_json)
 
 
@@ -27,10 +28,17 @@ def search():
     args = _args(schemas.search_args)
     result = get_index().search(args["q"], limit=args["limit"], offset=args["offset"], status=args["status"],
                                 max_length=current_app.config["MAX_QUERY_LENGTH"])
-    body = {"query": result.query, "interpretation": result.interpretation, "total": result.total,
-            "limit": args["limit"], "offset": args["offset"], "did_you_mean": result.did_you_mean,
-            "results": [asdict(h) for h in result.hits]}
-    return jsonify(schemas.search_response.dump(body))
+    if result.shaped is None:  # a cached result keeps its shaped body: repeated queries skip the dump
+        body = {"query": result.query, "interpretation": result.interpretation, "total": result.total,
+                "limit": args["limit"], "offset": args["offset"], "did_you_mean": result.did_you_mean,
+                "results": [_hit_fields(h) for h in result.hits]}
+        result.shaped = schemas.search_response.dump(body)
+    return jsonify(result.shaped)
+
+
+def _hit_fields(hit) -> dict:
+    """A Hit as a plain dict."""
+    return {name: getattr(hit, name) for name in HIT_FIELDS}
 
 
 @bp.get("/v1/codes/<path:code>")

@@ -11,6 +11,7 @@
 | CODESEARCH_CORS_ORIGINS     | *                               | comma-separated origins allowed by CORS  |
 | CODESEARCH_PUBLIC_URL       | http://127.0.0.1:8000           | base of the code-page URLs in answers    |
 | CODESEARCH_MAX_QUERY_LENGTH | 512                             | longest query accepted                   |
+| CODESEARCH_SEARCH_CACHE     | 4096                            | search results cached per worker (0: off)|
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ DEFAULTS = {
     "CORS_ORIGINS": "*",
     "PUBLIC_URL": "http://127.0.0.1:8000",
     "MAX_QUERY_LENGTH": 512,
+    "SEARCH_CACHE": 4096,
 }
 
 

@@ -9,7 +9,7 @@ from index.search import CodeIndex
 
 def init_resources(app: Flask) -> None:
     """Attach the (not yet opened) index handle to the app; it opens on the first request."""
-    index = CodeIndex(app.config["INDEX_DIR"])
+    index = CodeIndex(app.config["INDEX_DIR"], cache_size=int(app.config["SEARCH_CACHE"]))
     app.extensions["codesearch.index"] = index
     app.extensions["codesearch.answerer"] = Answerer(index, app.config["PUBLIC_URL"])
 

@@ -58,3 +58,14 @@ def test_invalid_json_line_is_refused(tmp_path, copy_fixture_corpus):
 def test_missing_corpus_is_refused(tmp_path):
     with pytest.raises(BuildError, match="not found"):
         build_index(tmp_path / "nothing.jsonl", tmp_path / "ix", progress=False)
+
+
+def test_search_cache_is_per_build(tmp_path, copy_fixture_corpus):
+    build_index(copy_fixture_corpus / "codes.jsonl", tmp_path, progress=False)
+    index = CodeIndex(tmp_path, cache_size=8)
+    first = index.search("cpap")
+    assert index.search("cpap") is first  # served from this worker's cache
+    build_index(copy_fixture_corpus / "codes.jsonl", tmp_path, progress=False)
+    again = index.search("cpap")
+    assert again is not first and [h.code for h in again.hits] == [h.code for h in first.hits]
+    assert CodeIndex(tmp_path).search("cpap") is not CodeIndex(tmp_path).search("cpap")  # off by default
