@@ -53,21 +53,6 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8")
 
 
-def read_records(path: Path):
-    """Yield (line number, validated record) for each line; raise BuildError on the first bad one."""
-    try:
-        handle = _open_text(path)
-    except OSError as err:
-        raise BuildError(f"{path}: cannot read corpus: {err.strerror or err}") from err
-    with handle:
-        try:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield number, _validate(path, number, line)
-        except (OSError, EOFError, UnicodeDecodeError) as err:
-            raise BuildError(f"{path}: corrupt corpus file: {err}") from err
-
-
 def _validate(path: Path, number: int, line: str) -> dict:
     """One JSON line checked against the record schema."""
     try:
