@@ -22,6 +22,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.lang.porter import stem as porter_stem
@@ -37,6 +38,7 @@ stem = lru_cache(maxsize=100_000)(porter_stem)  # Porter stemming is pure and ho
 FIELD_BOOSTS = {"descriptor": 1.0, "short": 0.7, "terms": 0.9}
 CANDIDATES = 120
 SCORED = 400  # codes fully scored, chosen by coverage
+PROXIMITY_CHECKED = 150  # leading codes whose descriptor is checked for adjacent query words
 TERMINATED_FACTOR = 0.55
 K1, B = 1.2, 0.75  # BM25 parameters
 NEIGHBOR_BOOST = 0.3  # BM25 boost of a word close in meaning (times its similarity)
@@ -124,12 +126,16 @@ class OpenIndex:
         live = [lengths for code, lengths in zip(self.code_of, self.lengths_of) if code]
         self.average_length = [max(1.0, sum(x[i] for x in live) / max(1, len(live))) for i in range(len(TEXT_FIELDS))]
         # BM25's length normalisation, per field and document, computed once.
-        self.norm_of = [[K1 * (1 - B + B * lengths[i] / self.average_length[i]) for lengths in self.lengths_of]
+        self.norm_of = [np.array([K1 * (1 - B + B * lengths[i] / self.average_length[i]) for lengths in self.lengths_of])
                         for i in range(len(TEXT_FIELDS))]
         self.short_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("short_description")]
         self.long_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("long_description")]
-        self.prior_of = [_prior(status, flags, False) for status, flags in zip(self.status_of, self.flags_of)]
-        self.prior_if_negated = [_prior(status, flags, True) for status, flags in zip(self.status_of, self.flags_of)]
+        self.size = len(self.code_of)
+        self.prior_of = np.array([_prior(st, fl, False) for st, fl in zip(self.status_of, self.flags_of)])
+        self.prior_if_negated = np.array([_prior(st, fl, True) for st, fl in zip(self.status_of, self.flags_of)])
+        self.live_mask = np.array([bool(code) for code in self.code_of])
+        self.status_mask = {status: self.live_mask & np.array([st == status for st in self.status_of])
+                            for status in ("active", "terminated")}
         self.doc_of = {code: docnum for docnum, code in enumerate(self.code_of) if code}
         self.codes = sorted(self.doc_of)
         self.terminated = {c for c, st in zip(self.code_of, self.status_of) if st == "terminated"}
@@ -139,6 +145,7 @@ class OpenIndex:
         words = (t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("words"))
         self.speller = Speller(words, self.document_frequency)
         self.postings = lru_cache(maxsize=4096)(self._postings)
+        self.scored = lru_cache(maxsize=8192)(self._scored)
         self.positions = lru_cache(maxsize=2048)(self._positions)
         # Search results of this build, most recent last: a search box repeats queries (every
         # user types the same prefixes); a new build gets a new, empty cache.
@@ -164,6 +171,21 @@ class OpenIndex:
         if (name, text) not in self.reader:
             return ()
         return tuple(self.reader.postings(name, text).items_as("weight"))
+
+    def bm25_idf(self, frequency: int) -> float:
+        """BM25's inverse document frequency."""
+        return math.log(1 + (self.doc_count - frequency + 0.5) / (frequency + 0.5))
+
+    def _scored(self, name: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(doc numbers, BM25 term weight without IDF in each) of a term in a field; weights are 1
+        outside the weighted text fields. Cached per build."""
+        postings = self.postings(name, text)
+        ids = np.fromiter((d for d, _tf in postings), dtype=np.int64, count=len(postings))
+        if name not in TEXT_FIELDS or not len(ids):
+            return ids, np.ones(len(ids))
+        tf = np.fromiter((t for _d, t in postings), dtype=np.float64, count=len(postings))
+        norm = self.norm_of[TEXT_FIELDS.index(name)][ids]
+        return ids, tf * (K1 + 1) / (tf + norm)
 
     def _positions(self, name: str, text: str) -> dict[int, tuple[int, ...]]:
         """docnum -> word positions of a term in a field. Cached per build."""
@@ -392,46 +414,43 @@ class Ranker:
         fixes = self.opened.speller.suggest(word, maxdist, 3)
         return [f for f in fixes if f != word and self.opened.document_frequency(f) >= floor][:2]
 
-    def _bm25(self, name: str, text: str, postings: list[tuple[int, float]], boost: float, into: dict) -> None:
-        """Add one field-term's BM25 contribution to ``into`` (docnum -> score)."""
-        frequency = len(postings)
-        idf = math.log(1 + (self.opened.doc_count - frequency + 0.5) / (frequency + 0.5))
-        norm = self.opened.norm_of[TEXT_FIELDS.index(name)]
-        scale = boost * idf * (K1 + 1)
-        for docnum, tf in postings:
-            into[docnum] = into.get(docnum, 0.0) + scale * tf / (tf + norm[docnum])
-
-    def _soft_scores(self, spec: WordSpec) -> dict[int, tuple[float, float]]:
-        """docnum -> (BM25 score, best similarity) of the words close in meaning to a query word."""
-        soft: dict[int, tuple[float, float]] = {}
-        for text, similarity in spec.soft.items():
-            scores: dict[int, float] = {}
-            for name in ("descriptor", "terms"):
-                self._bm25(name, text, self.opened.postings(name, text), NEIGHBOR_BOOST * similarity, scores)
-            for docnum, value in scores.items():
-                old_value, old_similarity = soft.get(docnum, (0.0, 0.0))
-                soft[docnum] = (max(old_value, value), max(old_similarity, similarity))
-        return soft
-
-    def _spec_scores(self, spec: WordSpec) -> dict[int, float]:
-        """docnum -> BM25F score of one query word over all the ways it can match."""
-        scores: dict[int, float] = {}
+    def _spec_vector(self, spec: WordSpec) -> np.ndarray:
+        """BM25F score of one query word for every code (0 where it does not match), over all the
+        ways it can match: its stem in each field, expansions (all words present), a typed prefix."""
+        opened = self.opened
+        value = np.zeros(opened.size)
         for name, text, boost in spec.terms:
-            self._bm25(name, text, self.opened.postings(name, text), boost, scores)
+            ids, units = opened.scored(name, text)
+            value[ids] += boost * opened.bm25_idf(len(ids)) * units
         for stems, boost in spec.groups:
-            found = [dict(self.opened.postings("descriptor", s)) for s in stems]
-            both = set.intersection(*(set(f) for f in found)) if found else set()
-            group: dict[int, float] = {}
-            for s, posting in zip(stems, found):
-                self._bm25("descriptor", s, [(d, posting[d]) for d in both], boost, group)
-            for docnum, value in group.items():
-                scores[docnum] = max(scores.get(docnum, 0.0), value)
+            # An expansion counts as one unit: its IDF is that of the codes holding all its words.
+            group, present = np.zeros(opened.size), np.ones(opened.size, dtype=bool)
+            for text in stems:
+                ids, units = opened.scored("descriptor", text)
+                here = np.zeros(opened.size, dtype=bool)
+                here[ids] = True
+                present &= here
+                group[ids] += units
+            np.maximum(value, boost * opened.bm25_idf(int(present.sum())) * group * present, out=value)
         if spec.prefix:
-            idf = spec.weight * spec.prefix_boost
-            for text in list(self.opened.reader.expand_prefix("words", spec.prefix))[:PREFIX_TERMS]:
-                for docnum, _tf in self.opened.postings("words", text.decode() if isinstance(text, bytes) else text):
-                    scores.setdefault(docnum, idf)
-        return scores
+            floor = spec.weight * spec.prefix_boost
+            for text in list(opened.reader.expand_prefix("words", spec.prefix))[:PREFIX_TERMS]:
+                ids, _units = opened.scored("words", text.decode() if isinstance(text, bytes) else text)
+                value[ids] = np.where(value[ids] > 0, value[ids], floor)
+        return value
+
+    def _soft_vectors(self, spec: WordSpec) -> tuple[np.ndarray, np.ndarray]:
+        """(BM25 score, best similarity) of the words close in meaning to a query word, per code."""
+        opened = self.opened
+        value, similarity = np.zeros(opened.size), np.zeros(opened.size)
+        for text, sim in spec.soft.items():
+            scores = np.zeros(opened.size)
+            for name in ("descriptor", "terms"):
+                ids, units = opened.scored(name, text)
+                scores[ids] += NEIGHBOR_BOOST * sim * opened.bm25_idf(len(ids)) * units
+            np.maximum(value, scores, out=value)
+            np.maximum(similarity, np.where(scores > 0, sim, 0.0), out=similarity)
+        return value, similarity
 
     def _phrase_bonus(self, docnums: set[int]) -> dict[int, float]:
         """docnum -> multiplier, among ``docnums``, for long descriptors that hold adjacent query words
@@ -454,42 +473,42 @@ class Ranker:
 
     def _text_hits(self) -> list[tuple[float, int, str]]:
         """(score, docnum, code) of text matches: IDF-weighted coverage of the query's words,
-        then BM25F over the weighted fields, times priors."""
+        then BM25F over the weighted fields, times proximity and priors."""
         if not self.words:
             return []
+        opened = self.opened
         self.specs = [self._spec(w, i == len(self.words) - 1) for i, w in enumerate(self.words)]
         total_weight = sum(s.weight for s in self.specs) or 1.0
-        covered: dict[int, float] = {}
-        bm25: dict[int, float] = {}
+        covered, bm25 = np.zeros(opened.size), np.zeros(opened.size)
         for spec in self.specs:
-            matched = self._spec_scores(spec)
-            for docnum, value in matched.items():
-                exact = value > spec.weight * spec.prefix_boost or not spec.prefix or not spec.known
-                covered[docnum] = covered.get(docnum, 0.0) + spec.weight * (1.0 if exact else 0.5)
-                bm25[docnum] = bm25.get(docnum, 0.0) + value
-            for docnum, (value, similarity) in self._soft_scores(spec).items():
-                if docnum not in matched:  # a neighbour earns partial credit only where the word is absent
-                    covered[docnum] = covered.get(docnum, 0.0) + spec.weight * NEIGHBOR_CREDIT * similarity
-                    bm25[docnum] = bm25.get(docnum, 0.0) + value
-        if not covered:
+            value = self._spec_vector(spec)
+            matched = value > 0
+            exact = matched if not (spec.prefix and spec.known) else value > spec.weight * spec.prefix_boost
+            covered += spec.weight * np.where(exact, 1.0, 0.5 * matched)
+            bm25 += value
+            if spec.soft:  # a neighbour earns partial credit only where the word itself is absent
+                soft_value, similarity = self._soft_vectors(spec)
+                covered += np.where(matched, 0.0, spec.weight * NEIGHBOR_CREDIT * similarity)
+                bm25 += np.where(matched, 0.0, soft_value)
+        allowed = opened.status_mask[self.status] if self.status else opened.live_mask
+        candidates = np.flatnonzero((covered > 0) & allowed)
+        self.text_total = len(candidates)
+        if not len(candidates):
             return []
-        opened = self.opened
-        if self.status:
-            covered = {d: w for d, w in covered.items() if opened.status_of[d] == self.status}
-        self.text_total = len(covered)
         # The score is bounded by coverage, so only the best-covered codes can reach the top.
-        best = heapq.nlargest(SCORED, covered.items(), key=itemgetter(1))
-        phrase = self._phrase_bonus({d for d, _w in best})
-        top_bm25 = max(bm25[d] for d, _w in best) if best else 1.0
+        if len(candidates) > SCORED:
+            candidates = candidates[np.argpartition(-covered[candidates], SCORED - 1)[:SCORED]]
+        coverage = covered[candidates] / total_weight
         priors = opened.prior_if_negated if self.negated_query else opened.prior_of
-        ranked = []
-        for docnum, weight in best:
-            coverage = weight / total_weight
-            score = coverage * coverage + BM25_SHARE * coverage * bm25[docnum] / top_bm25
-            score *= priors[docnum] * phrase.get(docnum, 1.0)
-            ranked.append((score, docnum, opened.code_of[docnum]))
+        scores = coverage * coverage + BM25_SHARE * coverage * bm25[candidates] / (bm25[candidates].max() or 1.0)
+        scores *= priors[candidates]
+        # Proximity can lift a score by a few percent: check it for the leading codes only.
+        lead = candidates[np.argsort(-scores)[:PROXIMITY_CHECKED]]
+        bonus = self._phrase_bonus(set(lead.tolist()))
+        ranked = [(float(score) * bonus.get(int(docnum), 1.0), int(docnum), opened.code_of[docnum])
+                  for score, docnum in zip(scores, candidates)]
         ranked = heapq.nsmallest(CANDIDATES, ranked, key=lambda r: (-r[0], r[2]))
-        if ranked and (self.corrected or ranked[0][0] < 0.6):
+        if self.corrected or ranked[0][0] < 0.6:
             self.did_you_mean = self._suggestion()
         return ranked
 
