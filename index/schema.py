@@ -48,7 +48,7 @@ def build_schema() -> Schema:
         descriptor=TEXT(analyzer=stem_analyzer(), phrase=True),
         short=TEXT(analyzer=stem_analyzer(), phrase=False),
         terms=TEXT(analyzer=stem_analyzer(), phrase=False),
-        words=TEXT(analyzer=plain_analyzer(), phrase=False, spelling=True),
+        words=TEXT(analyzer=plain_analyzer(), phrase=False),
         # Descriptors as columns too: result pages read them without unpickling the stored record.
         short_description=COLUMN(columns.VarBytesColumn()),
         long_description=COLUMN(columns.VarBytesColumn()),
