@@ -17,14 +17,12 @@ import math
 import os
 import re
 import threading
-from operator import itemgetter
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import query as Q
 from whoosh.lang.porter import stem as porter_stem
 
 from .build import MANIFEST, NEIGHBORS
@@ -558,8 +556,3 @@ def highlight(text: str, stems: set[str], prefixes: list[str]) -> str:
             last = match.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
-
-
-def search_once(index_dir: str | Path, raw: str, **kwargs) -> SearchResult:
-    """One search against an index directory (for scripts and tests)."""
-    return CodeIndex(index_dir).search(raw, **kwargs)
