@@ -14,11 +14,12 @@ INTENTS = ("what_is", "who_uses", "when_used", "find_code", "rvu", "status", "mo
 
 RULES: list[tuple[str, re.Pattern]] = [
     ("rvu", re.compile(r"\b(w?rvus?|relative values?|value units?|work values?|values? of|worth|how much (is|does)|"
-                       r"pay(s|ment)? for)\b")),
+                       r"pay(s|ment)?|paid|reimburs\w*|fee schedule amount)\b")),
     ("status", re.compile(r"\b(status|active|inactive|terminated|deleted|discontinued|retired|obsolete|expired|valid|"
-                          r"still (good|used|billable|in use)|replaced|current|in effect|effective)\b")),
+                          r"billable|still|replaced|current|in effect|effective)\b")),
     ("who_uses", re.compile(r"\b(who|whom|which (specialt\w+|providers?|doctors?|physicians?|clinicians?)|"
                             r"what (kind|type|sort)s? of (providers?|doctors?|physicians?|specialt\w+|clinicians?)|"
+                            r"what (providers?|doctors?|physicians?|clinicians?|suppliers?)|"
                             r"specialt(y|ies))\b")),
     ("when_used", re.compile(r"\b(when|in what (case|situation)s?|under what|how (do|should|can) (i|we|you) "
                              r"(use|bill|report|code)|how to (use|bill|report)|usage|appropriate)\b")),

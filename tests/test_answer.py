@@ -90,3 +90,13 @@ def test_who_uses_a_drug_does_not_call_it_equipment(answerer):
 
 def test_who_uses_a_dme_item_names_the_supplier_channel(answerer):
     assert "DME contractors" in answerer.answer("who bills E0601").answer
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("Can I still bill J0135?", "status"), ("is j0135 billable", "status"),
+    ("what does G0438 pay", "rvu"), ("reimbursement for G0438", "rvu"),
+    ("what providers bill T1019", "who_uses"), ("which doctors bill A0426", "who_uses"),
+    ("in what situations is S9088 billed", "when_used"), ("definition of T1019", "what_is"),
+])
+def test_more_phrasings(answerer, question, intent):
+    assert answerer.answer(question).intent == intent
