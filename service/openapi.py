@@ -27,10 +27,11 @@ ERROR_MEANINGS = {
 }
 
 
-def _query_pattern() -> str:
-    """The regular expression of a usable query: no syntax or control characters, not blank."""
+def _query_pattern(banned_characters=schemas.SYNTAX_CHARACTERS) -> str:
+    """The regular expression of a usable query: none of ``banned_characters``, no control characters,
+    not blank."""
     # Escaped for a character class only: valid in both Python and ECMA-262 (JSON Schema) regexes.
-    syntax = "".join("\\" + ch if ch in "\\]^-[" else ch for ch in sorted(schemas.SYNTAX_CHARACTERS))
+    syntax = "".join("\\" + ch if ch in "\\]^-[" else ch for ch in sorted(banned_characters))
     banned = syntax + r"\x00-\x08\x0a-\x1f\x7f"
     return rf"^[^{banned}]*[^\s{banned}][^{banned}]*$"
 
@@ -38,7 +39,7 @@ def _query_pattern() -> str:
 def _field_attributes(self, field, **kwargs) -> dict:
     """Length and pattern of the query-text fields, so generated clients and fuzzers know the rules."""
     if isinstance(field, schemas.QueryText):
-        return {"minLength": 1, "maxLength": schemas.QUERY_MAX, "pattern": _query_pattern()}
+        return {"minLength": 1, "maxLength": schemas.QUERY_MAX, "pattern": _query_pattern(field.banned)}
     return {}
 
 

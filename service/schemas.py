@@ -13,6 +13,8 @@ QUERY_MAX = 512
 class QueryText(fields.String):
     """A user query: 1-512 characters, no query-syntax characters or control characters."""
 
+    banned = frozenset(SYNTAX_CHARACTERS)
+
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not text.strip():
@@ -21,10 +23,17 @@ class QueryText(fields.String):
             raise ValidationError(f"must be at most {QUERY_MAX} characters")
         if any(ord(ch) < 32 and ch not in "\t" or ord(ch) == 127 for ch in text):
             raise ValidationError("must not contain control characters")
-        bad = sorted(SYNTAX_CHARACTERS & set(text))
+        bad = sorted(self.banned & set(text))
         if bad:
             raise ValidationError(f"must not contain query-syntax characters: {' '.join(bad)}")
         return text
+
+
+class QuestionText(QueryText):
+    """A question in plain words: 1-512 characters, no control characters. Its punctuation
+    ("what is q0092?") never reaches a query parser: the answerer reads codes and words itself."""
+
+    banned = frozenset()
 
 
 class SearchArgs(Schema):
@@ -45,7 +54,7 @@ class AnswerArgs(Schema):
     class Meta:
         unknown = RAISE
 
-    q = QueryText(required=True, metadata={"description": "the question"})
+    q = QuestionText(required=True, metadata={"description": "the question"})
     limit = fields.Integer(load_default=5, validate=validate.Range(1, 20))
 
 
@@ -55,7 +64,7 @@ class AnswerBody(Schema):
     class Meta:
         unknown = RAISE
 
-    question = QueryText(required=True)
+    question = QuestionText(required=True)
     limit = fields.Integer(load_default=5, validate=validate.Range(1, 20))
 
 

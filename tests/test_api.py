@@ -109,3 +109,12 @@ def test_query_text_is_not_logged(client, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "codesearch"]
     assert any("path=/v1/search" in line and "status=200" in line for line in lines)
     assert not any("smith" in line for line in lines)
+
+
+@pytest.mark.parametrize("question", ["what is E0601?", "What does E0601 mean?", "is E0601 (cpap) active?",
+                                      'what is "E0601": the cpap?'])
+def test_questions_keep_their_punctuation(client, question):
+    got = client.get("/v1/answer", query_string={"q": question})
+    posted = client.post("/v1/answer", json={"question": question})
+    assert got.status_code == posted.status_code == 200
+    assert got.get_json()["code"] == posted.get_json()["code"] == "E0601"
