@@ -268,14 +268,14 @@ class CodeIndex:
         return None if docnum is None else json.loads(opened.stored(docnum)["record"])
 
     def search(self, raw: str, limit: int = 10, offset: int = 0, status: str | None = None,
-               max_length: int = 512) -> SearchResult:
-        """Ranked codes for a query as typed into a search box."""
+               max_length: int = 512, highlights: bool = True) -> SearchResult:
+        """Ranked codes for a query as typed into a search box (``highlights=False``: no <mark> text)."""
         opened = self.open()
-        key = (raw, limit, offset, status, max_length)
+        key = (raw, limit, offset, status, max_length, highlights)
         cached = opened.results.get(key) if self.cache_size else None
         if cached is None:
             parsed = parse(raw, opened.modifiers, max_length)
-            cached = Ranker(opened, parsed, status).page(limit, offset)
+            cached = Ranker(opened, parsed, status, needed=offset + limit).page(limit, offset, highlights)
             if self.cache_size:
                 opened.results[key] = cached
                 if len(opened.results) > self.cache_size:
@@ -322,8 +322,9 @@ LETTERS_DIGITS = re.compile(r"^([a-z]{2,})(\d{1,2})$")
 class Ranker:
     """Ranks codes for one parsed query against one open index."""
 
-    def __init__(self, opened: OpenIndex, parsed: ParsedQuery, status: str | None):
+    def __init__(self, opened: OpenIndex, parsed: ParsedQuery, status: str | None, needed: int = 0):
         self.opened = opened
+        self.candidates = max(CANDIDATES, needed)  # text hits ranked: at least as deep as the page asked for
         self.parsed = parsed
         self.status = status
         self.words = [w for w in parsed.words if w not in STOP_WORDS]
@@ -494,8 +495,9 @@ class Ranker:
         if not len(candidates):
             return []
         # The score is bounded by coverage, so only the best-covered codes can reach the top.
-        if len(candidates) > SCORED:
-            candidates = candidates[np.argpartition(-covered[candidates], SCORED - 1)[:SCORED]]
+        scored = max(SCORED, self.candidates)
+        if len(candidates) > scored:
+            candidates = candidates[np.argpartition(-covered[candidates], scored - 1)[:scored]]
         coverage = covered[candidates] / total_weight
         priors = opened.prior_if_negated if self.negated_query else opened.prior_of
         scores = coverage * coverage + BM25_SHARE * coverage * bm25[candidates] / (bm25[candidates].max() or 1.0)
@@ -505,7 +507,7 @@ class Ranker:
         bonus = self._phrase_bonus(set(lead.tolist()))
         ranked = [(float(score) * bonus.get(int(docnum), 1.0), int(docnum), opened.code_of[docnum])
                   for score, docnum in zip(scores, candidates)]
-        ranked = heapq.nsmallest(CANDIDATES, ranked, key=lambda r: (-r[0], r[2]))
+        ranked = heapq.nsmallest(self.candidates, ranked, key=lambda r: (-r[0], r[2]))
         if self.corrected or ranked[0][0] < 0.6:
             self.did_you_mean = self._suggestion()
         return ranked
@@ -520,8 +522,8 @@ class Ranker:
         return " ".join(out) if changed else None
 
     # -- the page ------------------------------------------------------------------
-    def page(self, limit: int, offset: int) -> SearchResult:
-        """The ranked list, cut to one page, with highlights."""
+    def page(self, limit: int, offset: int, highlights: bool = True) -> SearchResult:
+        """The ranked list, cut to one page, with highlights unless told not to."""
         direct = self._direct_codes()
         seen = {c for c, _ in direct}
         text = [r for r in self._text_hits() if r[2] not in seen]
@@ -530,19 +532,20 @@ class Ranker:
         # Text matches beyond the re-ranked candidates still count (a direct code may be among them).
         total = len(direct) + max(len(text), self.text_total - len(direct))
         entries = [(c, how, None) for c, how in direct] + [(c, "text", s) for s, _d, c in text]
-        hits = [self._hit(code, how, score if score is not None else 1000.0 - position)
+        hits = [self._hit(code, how, score if score is not None else 1000.0 - position, highlights)
                 for position, (code, how, score) in enumerate(entries[offset:offset + limit], start=offset)]
         return SearchResult(self.parsed.text, self.parsed.kind, total, hits, self.did_you_mean)
 
-    def _hit(self, code: str, how: str, score: float) -> Hit:
-        """A Hit with the matched words of its descriptor marked."""
+    def _hit(self, code: str, how: str, score: float, highlights: bool = True) -> Hit:
+        """A Hit with the matched words of its descriptor marked (or just escaped)."""
         opened, docnum = self.opened, self.opened.docnum(code)
         stems = set().union(*(s.stems for s in self.specs)) if self.specs else set()
         prefixes = [s.prefix for s in self.specs if s.prefix]
         long_description = opened.long_of[docnum]
         return Hit(code=code, short_description=opened.short_of[docnum], long_description=long_description,
                    status=opened.status_of[docnum], kind="modifier" if len(code) == 2 else "procedure",
-                   score=round(score, 4), highlight=highlight(long_description, stems, prefixes), matched=how)
+                   score=round(score, 4), matched=how,
+                   highlight=highlight(long_description, stems, prefixes) if highlights else html.escape(long_description))
 
 
 def highlight(text: str, stems: set[str], prefixes: list[str]) -> str:

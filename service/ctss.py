@@ -102,11 +102,12 @@ def ranked_page(text: str, args: dict, limit: int, offset: int) -> tuple[int, li
     max_length = current_app.config["MAX_QUERY_LENGTH"]
     keep = _filters(args)
     if not keep:
-        result = index.search(text, limit=limit, offset=offset, status=_status(args), max_length=max_length)
+        result = index.search(text, limit=limit, offset=offset, status=_status(args), max_length=max_length,
+                              highlights=False)
         return result.total, result.hits, result.did_you_mean
     # Filters the index does not know: rank everything, keep what passes, then cut the page.
     result = index.search(text, limit=schemas.CTSS_MAX_RESULTS, offset=0, status=_status(args),
-                          max_length=max_length)
+                          max_length=max_length, highlights=False)
     kept = [h for h in result.hits if all(test(h) for test in keep)]
     return len(kept), kept[offset:offset + limit], result.did_you_mean
 

@@ -83,3 +83,12 @@ def test_terminated_ranked_below_active_and_filterable(index):
     codes = top(index, "adalimumab", n=10)
     assert codes.index("J0139") < codes.index("J0135")
     assert "J0135" not in top(index, "adalimumab", n=10, status="active")
+
+
+def test_deep_pages_are_served_up_to_the_total(index):
+    first = index.search("wheelchair", limit=50)
+    assert first.total > 200
+    deep = index.search("wheelchair", limit=10, offset=200)
+    assert len(deep.hits) == 10
+    every = [h.code for h in index.search("wheelchair", limit=first.total, highlights=False).hits]
+    assert [h.code for h in deep.hits] == every[200:210] and len(set(every)) == first.total
