@@ -6,6 +6,8 @@ import re
 from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates,
                          validates_schema)
 
+from index.records import Coded, Faq, Opps, Pfs, Specialty  # the corpus record's parts, shaped the same
+
 SYNTAX_CHARACTERS = set('"*:()[]{}^~?\\')
 QUERY_MAX = 512
 
@@ -106,21 +108,6 @@ class SearchResponse(Schema):
     results = fields.List(fields.Nested(SearchHit), required=True)
 
 
-class Coded(Schema):
-    """A CMS lookup-coded value."""
-
-    code = fields.String()
-    description = fields.String()
-
-
-class FaqEntry(Schema):
-    """A question and its answer."""
-
-    intent = fields.String()
-    question = fields.String()
-    answer = fields.String()
-
-
 class CodeRecordResponse(Schema):
     """Body of GET /v1/codes/<code>: the whole record."""
 
@@ -141,18 +128,18 @@ class CodeRecordResponse(Schema):
     betos = fields.Nested(Coded, allow_none=True)
     coverage = fields.Nested(Coded, allow_none=True)
     pricing_indicator = fields.Nested(Coded, allow_none=True)
-    pfs = fields.Dict(allow_none=True)
-    opps = fields.Dict(allow_none=True)
+    pfs = fields.Nested(Pfs, allow_none=True)
+    opps = fields.Nested(Opps, allow_none=True)
     cross_references = fields.List(fields.String())
     drug_names = fields.List(fields.String())
     drug_details = fields.List(fields.Dict())
     drug_billing = fields.Dict(allow_none=True)
-    specialties = fields.List(fields.Dict())
+    specialties = fields.List(fields.Nested(Specialty))
     synonyms = fields.List(fields.String())
     lay_terms = fields.List(fields.String())
     plain_language = fields.String()
     clinical_context = fields.String()
-    faq = fields.List(fields.Nested(FaqEntry))
+    faq = fields.List(fields.Nested(Faq))
     url = fields.String()
 
 
