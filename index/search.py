@@ -142,7 +142,6 @@ class OpenIndex:
         self.neighbors = load_neighbors(folder / NEIGHBORS)
         words = (t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("words"))
         self.speller = Speller(words, self.document_frequency)
-        self.postings = lru_cache(maxsize=4096)(self._postings)
         self.scored = lru_cache(maxsize=8192)(self._scored)
         self.positions = lru_cache(maxsize=2048)(self._positions)
         # Search results of this build, most recent last: a search box repeats queries (every
@@ -165,7 +164,7 @@ class OpenIndex:
         return self.searcher.stored_fields(docnum)
 
     def _postings(self, name: str, text: str) -> tuple[tuple[int, float], ...]:
-        """(docnum, term frequency) of a term in a field; empty when absent. Cached per build."""
+        """(docnum, term frequency) of a term in a field; empty when absent."""
         if (name, text) not in self.reader:
             return ()
         return tuple(self.reader.postings(name, text).items_as("weight"))
@@ -177,7 +176,7 @@ class OpenIndex:
     def _scored(self, name: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(doc numbers, BM25 term weight without IDF in each) of a term in a field; weights are 1
         outside the weighted text fields. Cached per build."""
-        postings = self.postings(name, text)
+        postings = self._postings(name, text)
         ids = np.fromiter((d for d, _tf in postings), dtype=np.int64, count=len(postings))
         if name not in TEXT_FIELDS or not len(ids):
             return ids, np.ones(len(ids))
