@@ -373,8 +373,9 @@ class Ranker:
         spec.terms = [(name, stemmed, boost) for name, boost in FIELD_BOOSTS.items()]
         split = LETTERS_DIGITS.match(word)  # "als1" is also "als 1"
         if split:
-            spec.stems.update(split.groups())
-            spec.groups.append((list(split.groups()), 0.9))
+            parts = [stem(part) for part in split.groups()]
+            spec.stems.update(parts)
+            spec.groups.append((parts, 0.9))
         expansions = self.opened.vocabulary.get(word, [])[:4]
         if frequency <= ABBREVIATION_MAX_FREQUENCY:  # "aid" in "hearing aid" is a word, not AID
             expansions = expansions + self.opened.clinical.get(word, [])

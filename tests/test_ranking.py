@@ -28,6 +28,12 @@ def test_prefix_lists_active_codes_in_code_order_before_terminated(index):
     assert all(h.status == "terminated" for h in hits[len(active):])
 
 
+@pytest.mark.parametrize("q, code", [("als2", "A0433"), ("ALS2 ambulance", "A0433")])
+def test_letters_glued_to_a_level_number_match_the_split_form(index, q, code):
+    # the descriptor says "(als 2)"; Porter stems "als" to "al", so the split parts must be stemmed
+    assert top(index, q) == [code]
+
+
 def test_modifier_and_its_common_name(index):
     assert top(index, "modifier kx") == ["KX"]
     assert set(top(index, "modifier 59", n=4)) == {"XE", "XP", "XS", "XU"}
