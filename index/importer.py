@@ -176,7 +176,10 @@ class Importer:
                 if key and " " not in key and key not in phrase.split() and phrase not in phrases:
                     phrases.append(phrase)
         lay_to_clinical = {k: v for k, v in lay_to_clinical.items() if v}
-        return {"cms_abbreviations": self.mined, "clinical_abbreviations": clinical,
+        acronyms = vocab.mine_acronyms([row["long_description"] for row in self.rows if row["code_type"] != "modifier"])
+        known = set(self.mined) | set(clinical) | vocab.english_words()
+        acronyms = {a: phrases for a, phrases in acronyms.items() if a not in known}
+        return {"cms_abbreviations": self.mined, "clinical_abbreviations": clinical, "acronyms": acronyms,
                 "units": vocab.UNIT_ALIASES, "lay_to_clinical": lay_to_clinical}
 
 

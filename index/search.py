@@ -92,6 +92,9 @@ def _load_vocabulary(folder: Path) -> tuple[dict[str, list[list[str]]], dict[str
         table.setdefault(abbr, []).append(expansion.split())
     clinical = {abbr: [e.split() for e in expansions[:2]]
                 for abbr, expansions in data.get("clinical_abbreviations", {}).items()}
+    for initials, phrases in data.get("acronyms", {}).items():
+        if initials not in table and initials not in clinical:
+            clinical[initials] = [phrase.split() for phrase in phrases]
     for unit, aliases in data.get("units", {}).items():
         table.setdefault(unit, [])[:0] = [[alias] for alias in aliases]
     for lay, phrases in data.get("lay_to_clinical", {}).items():
@@ -397,8 +400,7 @@ class Ranker:
         if last and self.parsed.typing and len(word) >= 3 and not word.isdigit():
             spec.prefix = word
             spec.prefix_boost = 0.2 if spec.known else 0.6
-        # A word nobody uses and we cannot correct is noise ("get", "grandma's"), not a rare term.
-        spec.weight = self._idf(frequency) if frequency else 1.0
+        spec.weight = self._idf(frequency) if frequency else 0.0  # 0: set from its matches (_text_hits)
         return spec
 
     @staticmethod
@@ -432,7 +434,7 @@ class Ranker:
                 group[ids] += units
             np.maximum(value, boost * opened.bm25_idf(int(present.sum())) * group * present, out=value)
         if spec.prefix:
-            floor = spec.weight * spec.prefix_boost
+            floor = (spec.weight or 1.0) * spec.prefix_boost
             for text in list(opened.reader.expand_prefix("words", spec.prefix))[:PREFIX_TERMS]:
                 ids, _units = opened.scored("words", text.decode() if isinstance(text, bytes) else text)
                 value[ids] = np.where(value[ids] > 0, value[ids], floor)
@@ -477,10 +479,17 @@ class Ranker:
             return []
         opened = self.opened
         self.specs = [self._spec(w, i == len(self.words) - 1) for i, w in enumerate(self.words)]
+        values = [self._spec_vector(spec) for spec in self.specs]
+        for spec, value in zip(self.specs, values):
+            if not spec.weight:
+                # A word no code says may still match through an expansion ("hfcwo" -> high frequency
+                # chest wall oscillation): it weighs as much as the codes it matches. Otherwise it is
+                # noise ("grandma's"), not a rare term.
+                matches = int(np.count_nonzero(value))
+                spec.weight = self._idf(matches) if matches else 1.0
         total_weight = sum(s.weight for s in self.specs) or 1.0
         covered, bm25 = np.zeros(opened.size), np.zeros(opened.size)
-        for spec in self.specs:
-            value = self._spec_vector(spec)
+        for spec, value in zip(self.specs, values):
             matched = value > 0
             exact = matched if not (spec.prefix and spec.known) else value > spec.weight * spec.prefix_boost
             covered += spec.weight * np.where(exact, 1.0, 0.5 * matched)

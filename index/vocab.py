@@ -62,6 +62,7 @@ def mine_descriptor_abbreviations(rows: list[dict], min_count: int = 2) -> dict[
     """Abbreviation -> expansion, mined from all short/long descriptor pairs."""
     pairs: Counter = Counter()
     seen: Counter = Counter()
+    initials: set[tuple[str, str]] = set()  # exact initials of 3+ words: one pair is evidence enough
     vocabulary = {w for row in rows for w in words(row["long_description"])}
     for row in rows:
         all_long = words(row["long_description"])
@@ -73,6 +74,8 @@ def mine_descriptor_abbreviations(rows: list[dict], min_count: int = 2) -> dict[
             acronym = _acronym(short_word, all_long)
             if acronym:
                 pairs[(short_word, acronym)] += 1
+                if len(short_word) >= 3:
+                    initials.add((short_word, acronym))
                 seen[short_word] += 1
                 continue
             seen[short_word] += 1
@@ -81,9 +84,58 @@ def mine_descriptor_abbreviations(rows: list[dict], min_count: int = 2) -> dict[
                 pairs[(short_word, expansion)] += 1
     best: dict[str, tuple[str, int]] = {}
     for (short_word, expansion), count in pairs.items():
-        if count >= min_count and count > best.get(short_word, ("", 0))[1]:
+        if (count >= min_count or (short_word, expansion) in initials) and count > best.get(short_word, ("", 0))[1]:
             best[short_word] = (expansion, count)
     return {s: e for s, (e, c) in sorted(best.items()) if c * 2 >= seen[s]}
+
+
+ACRONYM_SKIP = frozenset("a an and by for in of on or the to with".split())  # letters acronyms leave out
+ACRONYM_BREAK = frozenset("""patient patients beneficiary has had have is are was were be been not no more less than
+    other others any all each per this that these those who which when where use used using only also may must
+    one two three four five six seven eight nine ten first second third""".split())
+
+
+def _acronym_runs(text: str, shortest: int, longest: int):
+    """(initials, phrase) of every run of ``shortest``..``longest`` content words in a descriptor
+    clause; function words may sit inside a run, numbers and generic words end it."""
+    for clause in re.split(r"[,;:()\[\]/.]", text.lower().replace("-", " ")):
+        tokens = WORD.findall(clause)
+        for i, first in enumerate(tokens):
+            if first in ACRONYM_SKIP or first in ACRONYM_BREAK or not first[0].isalpha():
+                continue
+            run: list[str] = []
+            for token in tokens[i:]:
+                if token in ACRONYM_SKIP:
+                    continue
+                if token in ACRONYM_BREAK or not token[0].isalpha() or len(run) == longest:
+                    break
+                run.append(token)
+                if len(run) >= shortest:
+                    yield "".join(w[0] for w in run), " ".join(run)
+
+
+ENGLISH_WORDS = Path("/usr/share/dict/words")  # Debian's wamerican (SCOWL); see corpus/README.md
+
+
+def english_words(path: Path = ENGLISH_WORDS) -> frozenset[str]:
+    """Lower-case entries of a general English word list ("cab", "fare"), empty when it is missing:
+    such words are not taken for acronyms of descriptor phrases."""
+    if not path.is_file():
+        return frozenset()
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return frozenset(line.strip() for line in handle if line.strip().islower())
+
+
+def mine_acronyms(descriptions: list[str], keep: int = 5, shortest: int = 3, longest: int = 6) -> dict[str, list[str]]:
+    """Initials -> the descriptor phrases they can stand for, most frequent first
+    ("npwt" -> "negative pressure wound therapy"): coder acronyms are mostly the initials of a
+    CMS phrase. Query-time context (the other words typed) chooses among the candidates."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for text in descriptions:
+        for initials, phrase in _acronym_runs(text, shortest, longest):
+            counts[initials][phrase] += 1
+    return {initials: [p for p, _n in sorted(phrases.items(), key=lambda item: (-item[1], item[0]))[:keep]]
+            for initials, phrases in sorted(counts.items())}
 
 
 def record_abbreviations(row: dict, mined: dict[str, str]) -> list[str]:

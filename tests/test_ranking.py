@@ -34,6 +34,21 @@ def test_letters_glued_to_a_level_number_match_the_split_form(index, q, code):
     assert top(index, q) == [code]
 
 
+@pytest.mark.parametrize("q, start", [
+    ("ewhfo", "Elbow wrist hand finger orthosis"),  # initials of a descriptor phrase, mined at import
+    ("cpm device knee", "Continuous passive motion"),  # a short/long pair that spells the initials once
+    ("pefr meter", "Peak expiratory flow rate meter"),
+])
+def test_acronyms_no_code_spells_out(index, q, start):
+    hit = index.search(q, limit=1).hits[0]
+    assert hit.long_description.startswith(start)
+
+
+def test_an_everyday_word_is_not_read_as_an_acronym(index):
+    # "cab" is the initials of "coronary artery bypass" but it is an English word: a taxi ride
+    assert "A0100" in top(index, "cab ride to the doctor", n=3)
+
+
 def test_modifier_and_its_common_name(index):
     assert top(index, "modifier kx") == ["KX"]
     assert set(top(index, "modifier 59", n=4)) == {"XE", "XP", "XS", "XU"}

@@ -1,5 +1,5 @@
 """Vocabulary mined from data."""
-from index.vocab import PhraseMatcher, mine_descriptor_abbreviations, record_abbreviations
+from index.vocab import PhraseMatcher, english_words, mine_acronyms, mine_descriptor_abbreviations, record_abbreviations
 
 ROWS = [
     {"short_description": "Interv req for leak", "long_description": "Intervention for leak required"},
@@ -14,6 +14,37 @@ def test_abbreviations_are_mined_from_short_long_pairs():
     assert mined["interv"] == "intervention"
     assert mined["req"] == "required"
     assert mined["ots"] == "off the shelf"
+
+
+def test_exact_initials_of_three_words_need_one_pair_only():
+    rows = ROWS + [{"short_description": "Cpm device, knee", "long_description": "Continuous passive motion device, knee"}]
+    assert mine_descriptor_abbreviations(rows)["cpm"] == "continuous passive motion"
+    assert "pre" in mine_descriptor_abbreviations(ROWS)  # two pairs, as before
+    assert "kn" not in mine_descriptor_abbreviations(rows)
+
+
+def test_acronyms_are_initials_of_descriptor_phrases_most_frequent_first():
+    texts = ["Negative pressure wound therapy electrical pump, stationary",
+             "Dressing set for negative pressure wound therapy pump",
+             "Non-powered wound treatment, each",  # "npwt" too, once
+             "Patient has prior wound treatment"]  # generic words end a run: no "phpwt"
+    acronyms = mine_acronyms(texts)
+    assert acronyms["npwt"] == ["negative pressure wound therapy", "non powered wound treatment"]
+    assert acronyms["pwt"][0] == "pressure wound therapy"
+    assert "hpwt" not in acronyms and "ds" not in acronyms  # too short
+
+
+def test_acronyms_skip_function_words_and_stop_at_numbers():
+    acronyms = mine_acronyms(["Knee ankle and foot orthosis, 2 straps", "Stocking of the leg 30 mm hg"])
+    assert "knee ankle foot orthosis" in acronyms["kafo"]
+    assert "sl" not in acronyms and not any("30" in p or "mm" in p for ps in acronyms.values() for p in ps)
+
+
+def test_english_words_are_lower_case_entries_of_the_list(tmp_path):
+    listing = tmp_path / "words"
+    listing.write_text("cab\nPHP\nfare\n", encoding="utf-8")
+    assert english_words(listing) == {"cab", "fare"}
+    assert english_words(tmp_path / "missing") == frozenset()
 
 
 def test_a_record_lists_its_own_abbreviations():
