@@ -104,7 +104,7 @@ def _types_of_service(raw: str, tos: dict[str, str]) -> list[dict]:
 class Importer:
     """Holds the lookups and vocabularies read once, and composes records."""
 
-    def __init__(self, data: Path, lay_terms_path: Path):
+    def __init__(self, data: Path, lay_terms_paths: list[Path]):
         self.data = data
         self.rows = cms.read_codes(data)
         self.sections = cms.read_sections(data)
@@ -118,7 +118,7 @@ class Importer:
         self.mined = vocab.mine_descriptor_abbreviations(self.rows)
         self.clinical = vocab.clinical_abbreviations(cms.read_abbreviations(data))
         self.clinical_matcher = vocab.PhraseMatcher(self.clinical)
-        self.lay = vocab.load_lay_terms(lay_terms_path)
+        self.lay = vocab.load_lay_terms(*lay_terms_paths)
         self.lay_matcher = vocab.PhraseMatcher(self.lay)
 
     def record(self, row: dict) -> dict:
@@ -185,7 +185,8 @@ class Importer:
 
 def import_cms(data: Path, corpus: Path) -> int:
     """Write ``codes.jsonl`` and ``vocabulary.json`` into ``corpus``; return the record count."""
-    importer = Importer(data, corpus / "vocab" / "lay_terms.csv")
+    glossaries = [corpus / "vocab" / "lay_terms.csv", *sorted((corpus / "vocab" / "lay").glob("*.csv"))]
+    importer = Importer(data, glossaries)
     corpus.mkdir(parents=True, exist_ok=True)
     tmp = corpus / (CORPUS_FILE + ".tmp")
     count = 0

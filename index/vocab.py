@@ -4,8 +4,8 @@
   ("Interv req for leak" <-> "Intervention ... leak ... required").
 * Clinical abbreviations come from the Wikipedia list (CC BY-SA) and are kept
   only where their long form occurs in a descriptor.
-* Lay terms come from ``corpus/vocab/lay_terms.csv``, our own glossary of
-  clinical words and the everyday words people use for them.
+* Lay terms come from ``corpus/vocab/lay_terms.csv`` and ``corpus/vocab/lay/*.csv``, our own
+  glossaries of clinical phrases and the everyday words people use for them.
 """
 from __future__ import annotations
 
@@ -185,15 +185,18 @@ def clinical_abbreviations(pairs: list[tuple[str, str]]) -> dict[str, list[str]]
     return dict(table)
 
 
-def load_lay_terms(path: Path) -> dict[str, list[str]]:
-    """Our glossary: clinical phrase -> everyday phrases (``;``-separated in the file)."""
+def load_lay_terms(*paths: Path) -> dict[str, list[str]]:
+    """Our glossaries merged: clinical phrase -> everyday phrases (``;``-separated in the files),
+    each phrase once, in file order."""
     table: dict[str, list[str]] = {}
-    with open(path, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            term = " ".join(words(row["term"]))
-            lay = [x.strip() for x in row["lay"].split(";") if x.strip()]
-            if term and lay:
-                table.setdefault(term, []).extend(lay)
+    for path in paths:
+        with open(path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                term = " ".join(words(row["term"]))
+                lay = [" ".join(x.lower().split()) for x in (row["lay"] or "").split(";") if x.strip()]
+                if term and lay:
+                    known = table.setdefault(term, [])
+                    known.extend(x for x in lay if x not in known)
     return table
 
 
