@@ -483,9 +483,11 @@ class Ranker:
         for spec, value in zip(self.specs, values):
             if not spec.weight:
                 # A word no code says may still match through an expansion ("hfcwo" -> high frequency
-                # chest wall oscillation): it weighs as much as the codes it matches. Otherwise it is
-                # noise ("grandma's"), not a rare term.
+                # chest wall oscillation) or a word close in meaning ("drink" -> alcohol): it weighs as
+                # much as the codes it matches. Otherwise it is noise ("grandma's"), not a rare term.
                 matches = int(np.count_nonzero(value))
+                if not matches and spec.soft:
+                    matches = int(np.count_nonzero(self._soft_vectors(spec)[0]))
                 spec.weight = self._idf(matches) if matches else 1.0
         total_weight = sum(s.weight for s in self.specs) or 1.0
         covered, bm25 = np.zeros(opened.size), np.zeros(opened.size)
