@@ -33,7 +33,7 @@ from .spelling import Speller
 
 log = logging.getLogger("codesearch")
 stem = lru_cache(maxsize=100_000)(porter_stem)  # Porter stemming is pure and hot
-FIELD_BOOSTS = {"descriptor": 1.0, "short": 0.7, "terms": 0.9}
+FIELD_BOOSTS = {"descriptor": 1.0, "short": 0.7, "terms": 0.7}
 CANDIDATES = 120
 SCORED = 400  # codes fully scored, chosen by coverage
 PROXIMITY_CHECKED = 150  # leading codes whose descriptor is checked for adjacent query words
@@ -312,6 +312,7 @@ class WordSpec:
     known: bool = True
     terms: list[tuple[str, str, float]] = field(default_factory=list)  # (field, term, boost)
     groups: list[tuple[list[str], float]] = field(default_factory=list)  # all-of descriptor terms, boost
+    adjacent: set[tuple[str, ...]] = field(default_factory=set)  # groups whose terms must stand side by side
     prefix_boost: float = 0.0
     soft: dict[str, float] = field(default_factory=dict)  # neighbour stem -> similarity (partial credit)
 
@@ -379,6 +380,7 @@ class Ranker:
             parts = [stem(part) for part in split.groups()]
             spec.stems.update(parts)
             spec.groups.append((parts, 0.9))
+            spec.adjacent.add(tuple(parts))
         expansions = self.opened.vocabulary.get(word, [])[:4]
         if frequency <= ABBREVIATION_MAX_FREQUENCY:  # "aid" in "hearing aid" is a word, not AID
             expansions = expansions + self.opened.clinical.get(word, [])
@@ -432,6 +434,8 @@ class Ranker:
                 here[ids] = True
                 present &= here
                 group[ids] += units
+            if tuple(stems) in spec.adjacent:
+                present &= self._side_by_side(stems)
             np.maximum(value, boost * opened.bm25_idf(int(present.sum())) * group * present, out=value)
         if spec.prefix:
             floor = (spec.weight or 1.0) * spec.prefix_boost
@@ -439,6 +443,17 @@ class Ranker:
                 ids, _units = opened.scored("words", text.decode() if isinstance(text, bytes) else text)
                 value[ids] = np.where(value[ids] > 0, value[ids], floor)
         return value
+
+    def _side_by_side(self, stems: list[str]) -> np.ndarray:
+        """Codes whose descriptor holds the stems next to each other, in order ("als 2")."""
+        found = np.zeros(self.opened.size, dtype=bool)
+        positions = [self.opened.positions("descriptor", text) for text in stems]
+        for docnum, starts in positions[0].items():
+            spots = set(starts)
+            for following in positions[1:]:
+                spots = {i + 1 for i in spots} & set(following.get(docnum, ()))
+            found[docnum] = bool(spots)
+        return found
 
     def _soft_vectors(self, spec: WordSpec) -> tuple[np.ndarray, np.ndarray]:
         """(BM25 score, best similarity) of the words close in meaning to a query word, per code."""
