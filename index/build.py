@@ -108,6 +108,7 @@ def document(record: dict) -> dict:
         "words": " ".join([record["short_description"], record["long_description"], terms]),
         "short_description": record["short_description"].encode("utf-8"),
         "long_description": record["long_description"].encode("utf-8"),
+        "glossary": "\n".join(record["lay_terms"] + record["drug_names"]).encode("utf-8"),
         "record": json.dumps(record, ensure_ascii=False, separators=(",", ":")),
     }
     doc["lengths"] = field_lengths(doc)

@@ -5,7 +5,7 @@ from whoosh import analysis
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Words that carry no meaning in a code search ("code for a ...", "hcpcs ...").
 STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"code", "codes", "hcpcs", "cpt", "per", "w", "wo"} | frozenset("""
@@ -52,5 +52,7 @@ def build_schema() -> Schema:
         # Descriptors as columns too: result pages read them without unpickling the stored record.
         short_description=COLUMN(columns.VarBytesColumn()),
         long_description=COLUMN(columns.VarBytesColumn()),
+        # Lay terms and drug names, one a line: a hit can say what it is also called ("knee scooter").
+        glossary=COLUMN(columns.VarBytesColumn()),
         record=STORED,
     )

@@ -66,6 +66,7 @@ class Hit:
     score: float
     highlight: str = ""
     matched: str = "text"
+    also_called: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -131,6 +132,8 @@ class OpenIndex:
                         for i in range(len(TEXT_FIELDS))]
         self.short_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("short_description")]
         self.long_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("long_description")]
+        self.glossary_of = ([v.decode("utf-8").split("\n") if v else [] for v in self.reader.column_reader("glossary")]
+                            if self.reader.has_column("glossary") else [[] for _ in self.code_of])
         self.size = len(self.code_of)
         self.prior_of = np.array([_prior(st, fl, False) for st, fl in zip(self.status_of, self.flags_of)])
         self.prior_if_negated = np.array([_prior(st, fl, True) for st, fl in zip(self.status_of, self.flags_of)])
@@ -571,7 +574,23 @@ class Ranker:
         return Hit(code=code, short_description=opened.short_of[docnum], long_description=long_description,
                    status=opened.status_of[docnum], kind="modifier" if len(code) == 2 else "procedure",
                    score=round(score, 4), matched=how,
-                   highlight=highlight(long_description, stems, prefixes) if highlights else html.escape(long_description))
+                   highlight=highlight(long_description, stems, prefixes) if highlights else html.escape(long_description),
+                   also_called=self._also_called(docnum) if how == "text" else [])
+
+    def _also_called(self, docnum: int, most: int = 3) -> list[str]:
+        """The code's everyday names and drug names that hold a word of the query the CMS descriptor
+        does not ("knee scooter" for E0118, "Keytruda" for J9271): why a lay query found it."""
+        opened = self.opened
+        own = {stem(w) for w in re.findall(r"[a-z0-9]+", opened.long_of[docnum].lower())}
+        wanted = {stem(w) for w in self.words} - own
+        if not wanted:
+            return []
+        found: dict[str, tuple[int, str]] = {}  # lower-cased name -> (query words held, name)
+        for name in opened.glossary_of[docnum]:
+            held = len(wanted & {stem(w) for w in re.findall(r"[a-z0-9]+", name.lower())})
+            if held and name.lower() not in found:
+                found[name.lower()] = (held, name)
+        return [name for _held, name in sorted(found.values(), key=lambda item: -item[0])][:most]
 
 
 def highlight(text: str, stems: set[str], prefixes: list[str]) -> str:

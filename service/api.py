@@ -13,7 +13,8 @@ from .resources import get_answerer, get_index
 from index.search import IndexUnavailable
 
 bp = Blueprint("api", __name__)
-HIT_FIELDS = ("code", "short_description", "long_description", "status", "kind", "score", "highlight", "matched")
+HIT_FIELDS = ("code", "short_description", "long_description", "status", "kind", "score", "highlight", "matched",
+              "also_called")
 bp.add_url_rule("/openapi.json", "openapi", openapi_json)
 
 

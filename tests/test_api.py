@@ -22,6 +22,15 @@ def test_words_find_codes_with_highlight(client):
     assert "<mark>leak</mark>" in top["highlight"]
 
 
+def test_a_hit_found_by_its_everyday_name_says_so(client):
+    top = client.get("/v1/search?q=snoring machine").get_json()["results"][0]
+    assert top["code"] == "E0601"
+    assert top["also_called"] == ["snoring machine", "breathing machine for sleep apnea", "sleep apnea machine"]
+    drug = client.get("/v1/search?q=dexamethasone").get_json()["results"][0]
+    assert drug["code"] == "J1100" and drug["also_called"] == []  # the descriptor says it already
+    assert client.get("/v1/search?q=e0601").get_json()["results"][0]["also_called"] == []
+
+
 def test_terminated_codes_can_be_filtered(client):
     body = client.get("/v1/search?q=ct radiation dose&status=terminated").get_json()
     assert [r["code"] for r in body["results"]] == ["G9327"]

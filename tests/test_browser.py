@@ -223,7 +223,7 @@ def test_screenshot_of_the_demo(page, live_server):
     """docs/demo.png (referenced from the README): a code panel, and the list over it."""
     page.goto(f"{live_server}/#G0438")
     expect(page.locator("#code-rvu")).to_contain_text("Work RVU")
-    type_query(page, "radiation dose")
+    type_query(page, "radiation dose index")
     expect(page.get_by_role("option").locator(".badge.inactive").first).to_be_visible()
     page.get_by_role("combobox").press("ArrowDown")
     SCREENSHOT.parent.mkdir(exist_ok=True)

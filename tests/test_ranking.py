@@ -49,6 +49,16 @@ def test_an_everyday_word_is_not_read_as_an_acronym(index):
     assert "A0100" in top(index, "cab ride to the doctor", n=3)
 
 
+@pytest.mark.parametrize("q, code, name", [
+    ("knee scooter", "E0118", "knee scooter"),  # CMS: "crutch substitute, lower leg platform"
+    ("narcan", "J2310", "narcan"),
+])
+def test_everyday_names_from_the_glossaries(index, q, code, name):
+    hits = index.search(q).hits
+    assert code in [h.code for h in hits[:3]]
+    assert name in next(h for h in hits if h.code == code).also_called
+
+
 def test_modifier_and_its_common_name(index):
     assert top(index, "modifier kx") == ["KX"]
     assert set(top(index, "modifier 59", n=4)) == {"XE", "XP", "XS", "XU"}

@@ -88,9 +88,15 @@
   function option(hit, i) {
     var item = el("li", { role: "option", id: "result-" + i, "aria-selected": "false", "data-code": hit.code });
     item.appendChild(el("span", { class: "code" }, hit.code));
-    var text = el("span", { class: "desc" });
+    var desc = el("span", { class: "desc" });
+    var text = el("span", { class: "text" });
     text.appendChild(marked(hit.highlight || hit.long_description));
-    item.appendChild(text);
+    desc.appendChild(text);
+    if (hit.also_called && hit.also_called.length) {
+      // why a plain-words query found it: the code's everyday names that hold a typed word
+      desc.appendChild(el("span", { class: "aka" }, "also called " + hit.also_called.join(", ")));
+    }
+    item.appendChild(desc);
     if (hit.status === "terminated") item.appendChild(el("span", { class: "badge inactive" }, "inactive"));
     // mousedown, not click: keep focus in the input while choosing
     item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(i); });
