@@ -81,12 +81,16 @@ class SearchResult:
     shaped: dict | None = field(default=None, repr=False, compare=False)  # the API's body, kept when cached
 
 
-def _load_vocabulary(folder: Path) -> tuple[dict[str, list[list[str]]], dict[str, list[list[str]]]]:
-    """(word -> expansions, clinical abbreviation -> expansions), as word lists, from the corpus
-    vocabulary copied into the build."""
+Expansions = dict[str, list[list[str]]]
+
+
+def _load_vocabulary(folder: Path) -> tuple[Expansions, Expansions, Expansions]:
+    """(word -> expansions, rare word -> expansions as a clinical abbreviation or an acronym of
+    descriptor words, everyday word -> the clinical phrases of our glossaries), as word lists, from the
+    corpus vocabulary copied into the build. The first holds the third's expansions too."""
     path = folder / "vocabulary.json"
     if not path.is_file():
-        return {}, {}
+        return {}, {}, {}
     data = json.loads(path.read_text(encoding="utf-8"))
     table: dict[str, list[list[str]]] = {}
     for abbr, expansion in data.get("cms_abbreviations", {}).items():
@@ -98,9 +102,10 @@ def _load_vocabulary(folder: Path) -> tuple[dict[str, list[list[str]]], dict[str
             clinical[initials] = [phrase.split() for phrase in phrases]
     for unit, aliases in data.get("units", {}).items():
         table.setdefault(unit, [])[:0] = [[alias] for alias in aliases]
-    for lay, phrases in data.get("lay_to_clinical", {}).items():
-        table.setdefault(lay, []).extend(phrase.split() for phrase in phrases[:3])
-    return table, clinical
+    lay = {word: [phrase.split() for phrase in phrases[:3]] for word, phrases in data.get("lay_to_clinical", {}).items()}
+    for word, expansions in lay.items():
+        table.setdefault(word, []).extend(expansions)
+    return table, clinical, lay
 
 
 class OpenIndex:
@@ -144,7 +149,12 @@ class OpenIndex:
         self.codes = sorted(self.doc_of)
         self.terminated = {c for c, st in zip(self.code_of, self.status_of) if st == "terminated"}
         self.modifiers = frozenset(c for c in self.codes if len(c) == 2)
-        self.vocabulary, self.clinical = _load_vocabulary(folder)
+        self.vocabulary, self.clinical, self.lay = _load_vocabulary(folder)
+        # Word pairs of our multi-word everyday and drug names ("solu medrol", "depo medrol"): inside
+        # such a pair a word is not expanded on its own ("medrol" alone means the oral tablets).
+        self.glossary_pairs = {pair for names in self.glossary_of for name in names
+                               for words in [re.findall(r"[a-z0-9]+", name.lower())]
+                               for pair in zip(words, words[1:])}
         self.neighbors = load_neighbors(folder / NEIGHBORS)
         words = (t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("words"))
         self.speller = Speller(words, self.document_frequency)
@@ -372,8 +382,15 @@ class Ranker:
         """Inverse document frequency of a word seen in ``frequency`` codes."""
         return math.log((self.opened.doc_count + 1) / (frequency + 1)) + 0.5
 
-    def _spec(self, word: str, last: bool) -> WordSpec:
-        """Every way one query word can match: stem, abbreviation, typo fix, prefix."""
+    def _paired(self, i: int) -> bool:
+        """True when the i-th query word and a neighbour form a pair of one of our multi-word names."""
+        words, pairs = self.words, self.opened.glossary_pairs
+        return ((i > 0 and (words[i - 1], words[i]) in pairs)
+                or (i + 1 < len(words) and (words[i], words[i + 1]) in pairs))
+
+    def _spec(self, word: str, last: bool, paired: bool = False) -> WordSpec:
+        """Every way one query word can match: stem, abbreviation, typo fix, prefix (no everyday-word
+        expansion for a word ``paired`` into a longer name)."""
         stemmed = stem(word)
         frequency = self.opened.document_frequency(word)
         spec = WordSpec(word, {stemmed}, 0.0, known=frequency > 0)
@@ -384,7 +401,10 @@ class Ranker:
             spec.stems.update(parts)
             spec.groups.append((parts, 0.9))
             spec.adjacent.add(tuple(parts))
-        expansions = self.opened.vocabulary.get(word, [])[:4]
+        expansions = self.opened.vocabulary.get(word, [])
+        if paired and word in self.opened.lay:
+            expansions = [e for e in expansions if e not in self.opened.lay[word]]
+        expansions = expansions[:4]
         if frequency <= ABBREVIATION_MAX_FREQUENCY:  # "aid" in "hearing aid" is a word, not AID
             expansions = expansions + self.opened.clinical.get(word, [])
         for expansion in expansions:
@@ -496,7 +516,7 @@ class Ranker:
         if not self.words:
             return []
         opened = self.opened
-        self.specs = [self._spec(w, i == len(self.words) - 1) for i, w in enumerate(self.words)]
+        self.specs = [self._spec(w, i == len(self.words) - 1, self._paired(i)) for i, w in enumerate(self.words)]
         values = [self._spec_vector(spec) for spec in self.specs]
         for spec, value in zip(self.specs, values):
             if not spec.weight:

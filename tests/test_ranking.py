@@ -59,6 +59,12 @@ def test_everyday_names_from_the_glossaries(index, q, code, name):
     assert name in next(h for h in hits if h.code == code).also_called
 
 
+@pytest.mark.parametrize("q, code", [("solu-medrol", "J2919"), ("depo medrol", "J1010"), ("medrol", "J7509")])
+def test_a_word_inside_a_two_word_brand_is_not_expanded_alone(index, q, code):
+    # "medrol" alone is the oral tablet; inside "solu medrol" / "depo medrol" it is not
+    assert top(index, q) == [code]
+
+
 def test_modifier_and_its_common_name(index):
     assert top(index, "modifier kx") == ["KX"]
     assert set(top(index, "modifier 59", n=4)) == {"XE", "XP", "XS", "XU"}
