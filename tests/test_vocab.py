@@ -1,5 +1,5 @@
 """Vocabulary mined from data."""
-from index.vocab import PhraseMatcher, english_words, mine_acronyms, mine_descriptor_abbreviations, record_abbreviations
+from index.vocab import PhraseMatcher, english_words, load_lay_terms, mine_acronyms, mine_descriptor_abbreviations, record_abbreviations
 
 ROWS = [
     {"short_description": "Interv req for leak", "long_description": "Intervention for leak required"},
@@ -55,3 +55,11 @@ def test_a_record_lists_its_own_abbreviations():
 def test_phrase_matcher_finds_whole_word_phrases_only():
     matcher = PhraseMatcher({"positive airway pressure": ["x"], "air": ["y"]})
     assert matcher.find("Continuous positive airway pressure device") == ["positive airway pressure"]
+
+
+def test_glossaries_merge_phrase_by_phrase(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("term,lay\nPatient lift,hoyer lift;Transfer lift\n", encoding="utf-8")
+    second.write_text('term,lay\npatient-lift,"hoyer lift; lift to move someone from bed to chair"\nwalker,\n', encoding="utf-8")
+    assert load_lay_terms(first, second) == {
+        "patient lift": ["hoyer lift", "transfer lift", "lift to move someone from bed to chair"]}
