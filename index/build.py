@@ -93,6 +93,15 @@ def flags(record: dict) -> str:
     return " ".join(found)
 
 
+OTHER_THAN = re.compile(r"\bother than\b[^,;()]*", re.IGNORECASE)
+
+
+def _positive(text: str) -> str:
+    """A descriptor without its "other than ..." clauses: the words of an exclusion are not what the
+    code is ("for use other than knee" is not a knee device)."""
+    return OTHER_THAN.sub(" ", text)
+
+
 def document(record: dict) -> dict:
     """The Whoosh fields of one record."""
     terms = " ; ".join(record["synonyms"] + record["lay_terms"] + record["drug_names"])
@@ -102,8 +111,8 @@ def document(record: dict) -> dict:
         "status": record["status"],
         "flags": flags(record),
         "letter": record["code"][0] if record["kind"] == "procedure" else "modifier",
-        "descriptor": record["long_description"],
-        "short": record["short_description"],
+        "descriptor": _positive(record["long_description"]),
+        "short": _positive(record["short_description"]),
         "terms": terms,
         "words": " ".join([record["short_description"], record["long_description"], terms]),
         "short_description": record["short_description"].encode("utf-8"),

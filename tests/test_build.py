@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from index.build import BuildError, build_index, index_exists, live_build
+from index.build import BuildError, _positive, build_index, index_exists, live_build
 from index.search import CodeIndex
 
 
@@ -69,3 +69,11 @@ def test_search_cache_is_per_build(tmp_path, copy_fixture_corpus):
     again = index.search("cpap")
     assert again is not first and [h.code for h in again.hits] == [h.code for h in first.hits]
     assert CodeIndex(tmp_path).search("cpap") is not CodeIndex(tmp_path).search("cpap")  # off by default
+
+
+def test_exclusions_are_not_indexed_as_what_a_code_is():
+    assert _positive("Continuous passive motion exercise device for use other than knee").split() == \
+        "Continuous passive motion exercise device for use".split()
+    assert _positive("Gauze, impregnated, other than water, sterile, each").split(",") == \
+        ["Gauze", " impregnated", "  ", " sterile", " each"]
+    assert _positive("Walker, folding") == "Walker, folding"

@@ -65,6 +65,14 @@ def test_a_word_inside_a_two_word_brand_is_not_expanded_alone(index, q, code):
     assert top(index, q) == [code]
 
 
+@pytest.mark.parametrize("q, code", [
+    ("continuous passive motion device knee", "E0935"),  # E0936 is "for use other than knee"
+    ("osteogenesis stimulator spinal", "E0748"),  # E0747 is "other than spinal applications"
+])
+def test_a_word_in_an_other_than_clause_does_not_match(index, q, code):
+    assert top(index, q) == [code]
+
+
 def test_modifier_and_its_common_name(index):
     assert top(index, "modifier kx") == ["KX"]
     assert set(top(index, "modifier 59", n=4)) == {"XE", "XP", "XS", "XU"}
