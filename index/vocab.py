@@ -161,14 +161,27 @@ class PhraseMatcher:
                 self.by_first[key[0]].append(key)
 
     def find(self, text: str) -> list[str]:
-        """Phrases of the glossary that occur in text, in order of first occurrence."""
+        """Phrases of the glossary that occur in text, in order of first occurrence, except where the
+        text excludes them ("non-electric", "without mattress", "other than knee")."""
         tokens = words(text)
         found = []
         for i, token in enumerate(tokens):
+            if _excluded(tokens, i):
+                continue
             for key in self.by_first.get(token, ()):
                 if tuple(tokens[i:i + len(key)]) == key:
                     found.append(" ".join(key))
         return list(dict.fromkeys(found))
+
+
+EXCLUDING = frozenset("non not without no excluding excludes except".split())
+
+
+def _excluded(tokens: list[str], i: int) -> bool:
+    """True when the word at ``i`` follows a word that excludes it ("with or without" excludes nothing)."""
+    if tokens[max(0, i - 3):i] == ["with", "or", "without"]:
+        return False
+    return (i > 0 and tokens[i - 1] in EXCLUDING) or tokens[max(0, i - 2):i] == ["other", "than"]
 
 
 def clinical_abbreviations(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -63,3 +63,12 @@ def test_glossaries_merge_phrase_by_phrase(tmp_path):
     second.write_text('term,lay\npatient-lift,"hoyer lift; lift to move someone from bed to chair"\nwalker,\n', encoding="utf-8")
     assert load_lay_terms(first, second) == {
         "patient lift": ["hoyer lift", "transfer lift", "lift to move someone from bed to chair"]}
+
+
+def test_phrase_matcher_skips_excluded_mentions():
+    matcher = PhraseMatcher({"electric": ["powered"], "mask": ["face mask"], "knee": ["leg"], "physician": ["doctor"]})
+    assert matcher.find("Commode chair with seat lift mechanism, non-electric") == []
+    assert matcher.find("Exercise device for use other than knee") == []
+    assert matcher.find("Classes, non-physician provider") == []
+    assert matcher.find("Spacer, with or without mask") == ["mask"]  # optional, not excluded
+    assert matcher.find("Seat lift mechanism, electric, knee") == ["electric", "knee"]
