@@ -30,6 +30,7 @@ from .semantic import load_neighbors
 from .query import ParsedQuery, parse
 from .schema import STOP_WORDS, TEXT_FIELDS
 from .spelling import Speller
+from .vocab import words as words_of
 
 log = logging.getLogger("codesearch")
 stem = lru_cache(maxsize=100_000)(porter_stem)  # Porter stemming is pure and hot
@@ -87,7 +88,7 @@ Expansions = dict[str, list[list[str]]]
 def _load_vocabulary(folder: Path) -> tuple[Expansions, Expansions, Expansions]:
     """(word -> expansions, rare word -> expansions as a clinical abbreviation or an acronym of
     descriptor words, everyday word -> the clinical phrases of our glossaries), as word lists, from the
-    corpus vocabulary copied into the build. The first holds the third's expansions too."""
+    corpus vocabulary copied into the build."""
     path = folder / "vocabulary.json"
     if not path.is_file():
         return {}, {}, {}
@@ -103,8 +104,6 @@ def _load_vocabulary(folder: Path) -> tuple[Expansions, Expansions, Expansions]:
     for unit, aliases in data.get("units", {}).items():
         table.setdefault(unit, [])[:0] = [[alias] for alias in aliases]
     lay = {word: [phrase.split() for phrase in phrases[:3]] for word, phrases in data.get("lay_to_clinical", {}).items()}
-    for word, expansions in lay.items():
-        table.setdefault(word, []).extend(expansions)
     return table, clinical, lay
 
 
@@ -153,13 +152,13 @@ class OpenIndex:
         # Word pairs of our multi-word everyday and drug names ("solu medrol", "depo medrol"): inside
         # such a pair a word is not expanded on its own ("medrol" alone means the oral tablets).
         self.glossary_pairs = {pair for names in self.glossary_of for name in names
-                               for words in [re.findall(r"[a-z0-9]+", name.lower())]
-                               for pair in zip(words, words[1:])}
+                               for tokens in [words_of(name)] for pair in zip(tokens, tokens[1:])}
         self.neighbors = load_neighbors(folder / NEIGHBORS)
         words = (t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("words"))
         self.speller = Speller(words, self.document_frequency)
         self.scored = lru_cache(maxsize=8192)(self._scored)
         self.positions = lru_cache(maxsize=2048)(self._positions)
+        self.name_stems = lru_cache(maxsize=4096)(self._name_stems)
         # Search results of this build, most recent last: a search box repeats queries (every
         # user types the same prefixes); a new build gets a new, empty cache.
         self.results: OrderedDict = OrderedDict()
@@ -199,6 +198,12 @@ class OpenIndex:
         tf = np.fromiter((t for _d, t in postings), dtype=np.float64, count=len(postings))
         norm = self.norm_of[TEXT_FIELDS.index(name)][ids]
         return ids, tf * (K1 + 1) / (tf + norm)
+
+    def _name_stems(self, docnum: int) -> tuple[frozenset[str], tuple[tuple[str, frozenset[str]], ...]]:
+        """(stems of a code's long descriptor, (name, its stems) for each of its everyday and drug
+        names). Cached per build."""
+        return (frozenset(stem(w) for w in words_of(self.long_of[docnum])),
+                tuple((name, frozenset(stem(w) for w in words_of(name))) for name in self.glossary_of[docnum]))
 
     def _positions(self, name: str, text: str) -> dict[int, tuple[int, ...]]:
         """docnum -> word positions of a term in a field. Cached per build."""
@@ -401,10 +406,8 @@ class Ranker:
             spec.stems.update(parts)
             spec.groups.append((parts, 0.9))
             spec.adjacent.add(tuple(parts))
-        expansions = self.opened.vocabulary.get(word, [])
-        if paired and word in self.opened.lay:
-            expansions = [e for e in expansions if e not in self.opened.lay[word]]
-        expansions = expansions[:4]
+        everyday = [] if paired else self.opened.lay.get(word, [])
+        expansions = (self.opened.vocabulary.get(word, []) + everyday)[:4]
         if frequency <= ABBREVIATION_MAX_FREQUENCY:  # "aid" in "hearing aid" is a word, not AID
             expansions = expansions + self.opened.clinical.get(word, [])
         for expansion in expansions:
@@ -600,14 +603,13 @@ class Ranker:
     def _also_called(self, docnum: int, most: int = 3) -> list[str]:
         """The code's everyday names and drug names that hold a word of the query the CMS descriptor
         does not ("knee scooter" for E0118, "Keytruda" for J9271): why a lay query found it."""
-        opened = self.opened
-        own = {stem(w) for w in re.findall(r"[a-z0-9]+", opened.long_of[docnum].lower())}
+        own, names = self.opened.name_stems(docnum)
         wanted = {stem(w) for w in self.words} - own
         if not wanted:
             return []
         found: dict[str, tuple[int, str]] = {}  # lower-cased name -> (query words held, name)
-        for name in opened.glossary_of[docnum]:
-            held = len(wanted & {stem(w) for w in re.findall(r"[a-z0-9]+", name.lower())})
+        for name, stems in names:
+            held = len(wanted & stems)
             if held and name.lower() not in found:
                 found[name.lower()] = (held, name)
         return [name for _held, name in sorted(found.values(), key=lambda item: -item[0])][:most]
