@@ -30,7 +30,7 @@ from .semantic import load_neighbors
 from .query import ParsedQuery, parse
 from .schema import STOP_WORDS, TEXT_FIELDS
 from .spelling import Speller
-from .vocab import words as words_of
+from .vocab import english_words, words as words_of
 
 log = logging.getLogger("codesearch")
 stem = lru_cache(maxsize=100_000)(porter_stem)  # Porter stemming is pure and hot
@@ -47,6 +47,7 @@ PHRASE_BONUS = 1.1
 PAIR_BONUS = 0.1  # spread over the query's adjacent word pairs
 PREFIX_TERMS = 40  # words a typed prefix may expand to
 ABBREVIATION_MAX_FREQUENCY = 30  # a word in more codes than this is not expanded as a clinical abbreviation
+SPLIT_MIN, SPLIT_MIN_FREQUENCY = 3, 2  # a run-together word splits into parts this long, each in this many codes
 RARE = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
 BM25_SHARE = 1.0  # BM25F (scaled by coverage) beside squared coverage; 0.8-1.5 score alike on the dev set
 
@@ -85,13 +86,13 @@ class SearchResult:
 Expansions = dict[str, list[list[str]]]
 
 
-def _load_vocabulary(folder: Path) -> tuple[Expansions, Expansions, Expansions]:
+def _load_vocabulary(folder: Path) -> tuple[Expansions, Expansions, Expansions, frozenset[str]]:
     """(word -> expansions, rare word -> expansions as a clinical abbreviation or an acronym of
-    descriptor words, everyday word -> the clinical phrases of our glossaries), as word lists, from the
-    corpus vocabulary copied into the build."""
+    descriptor words, everyday word -> the clinical phrases of our glossaries, the acronyms mined
+    from initials), as word lists, from the corpus vocabulary copied into the build."""
     path = folder / "vocabulary.json"
     if not path.is_file():
-        return {}, {}, {}
+        return {}, {}, {}, frozenset()
     data = json.loads(path.read_text(encoding="utf-8"))
     table: dict[str, list[list[str]]] = {}
     for abbr, expansion in data.get("cms_abbreviations", {}).items():
@@ -104,7 +105,8 @@ def _load_vocabulary(folder: Path) -> tuple[Expansions, Expansions, Expansions]:
     for unit, aliases in data.get("units", {}).items():
         table.setdefault(unit, [])[:0] = [[alias] for alias in aliases]
     lay = {word: [phrase.split() for phrase in phrases[:3]] for word, phrases in data.get("lay_to_clinical", {}).items()}
-    return table, clinical, lay
+    mined = frozenset(initials for initials in data.get("acronyms", {}) if initials not in data.get("clinical_abbreviations", {}))
+    return table, clinical, lay, mined
 
 
 class OpenIndex:
@@ -148,12 +150,13 @@ class OpenIndex:
         self.codes = sorted(self.doc_of)
         self.terminated = {c for c, st in zip(self.code_of, self.status_of) if st == "terminated"}
         self.modifiers = frozenset(c for c in self.codes if len(c) == 2)
-        self.vocabulary, self.clinical, self.lay = _load_vocabulary(folder)
+        self.vocabulary, self.clinical, self.lay, self.mined = _load_vocabulary(folder)
         # Word pairs of our multi-word everyday and drug names ("solu medrol", "depo medrol"): inside
         # such a pair a word is not expanded on its own ("medrol" alone means the oral tablets).
         self.glossary_pairs = {pair for names in self.glossary_of for name in names
                                for tokens in [words_of(name)] for pair in zip(tokens, tokens[1:])}
         self.neighbors = load_neighbors(folder / NEIGHBORS)
+        self.spelled_out = self._spelled_out()
         words = (t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("words"))
         self.speller = Speller(words, self.document_frequency)
         self.scored = lru_cache(maxsize=8192)(self._scored)
@@ -163,6 +166,24 @@ class OpenIndex:
         # user types the same prefixes); a new build gets a new, empty cache.
         self.results: OrderedDict = OrderedDict()
         self.doc_count = self.reader.doc_count()
+
+    def _spelled_out(self) -> dict[tuple[str, ...], set[str]]:
+        """Stems of a spelled-out phrase -> the abbreviations our descriptors use for it ("behind the
+        ear" -> bte, "continuous positive airway pressure" -> cpap): rare, non-English abbreviations
+        of two- to five-word phrases, from CMS descriptor pairs, the clinical list and our glossaries
+        (not initials merely mined from descriptors: "eligible clinician group" is not ECG)."""
+        english, found = english_words(), {}
+        for table in (self.vocabulary, self.clinical, self.lay):
+            for abbr, expansions in table.items():
+                if not abbr.isalpha() or abbr in english or abbr in self.mined:
+                    continue
+                frequency = self.reader.doc_frequency("descriptor", porter_stem(abbr))
+                if not 0 < frequency <= ABBREVIATION_MAX_FREQUENCY:
+                    continue
+                for expansion in expansions:
+                    if 2 <= len(expansion) <= 5:
+                        found.setdefault(tuple(stem(w) for w in expansion), set()).add(abbr)
+        return found
 
     def close(self) -> None:
         """Release the searcher's files."""
@@ -331,6 +352,7 @@ class WordSpec:
     terms: list[tuple[str, str, float]] = field(default_factory=list)  # (field, term, boost)
     groups: list[tuple[list[str], float]] = field(default_factory=list)  # all-of descriptor terms, boost
     adjacent: set[tuple[str, ...]] = field(default_factory=set)  # groups whose terms must stand side by side
+    spread: set[tuple[str, ...]] = field(default_factory=set)  # groups whose terms may sit in any text field
     prefix_boost: float = 0.0
     soft: dict[str, float] = field(default_factory=dict)  # neighbour stem -> similarity (partial credit)
 
@@ -415,6 +437,8 @@ class Ranker:
             if stems:
                 spec.stems.update(stems)
                 spec.groups.append((stems, 0.8))
+        if not frequency and word.isalpha():
+            self._split(spec)
         if self._may_be_typo(word, frequency):
             for fix in self._corrections(word):
                 self.corrected = True
@@ -430,6 +454,49 @@ class Ranker:
             spec.prefix_boost = 0.2 if spec.known else 0.6
         spec.weight = self._idf(frequency) if frequency else 0.0  # 0: set from its matches (_text_hits)
         return spec
+
+    def _split(self, spec: WordSpec) -> None:
+        """A word no code says may be two words run together ("heartbeats", "toenails"): the split
+        whose parts are both words of the index, the commoner the better, counts as an expansion."""
+        word, best = spec.word, None
+        for i in range(SPLIT_MIN, len(word) - SPLIT_MIN + 1):
+            head, tail = word[:i], word[i:]
+            least = min(self._part_frequency(head), self._part_frequency(tail))
+            if least >= SPLIT_MIN_FREQUENCY and (best is None or least > best[0]):
+                best = (least, [stem(head), stem(tail)])
+        if best:
+            spec.stems.update(best[1])
+            spec.groups.append((best[1], 0.8))
+            spec.spread.add(tuple(best[1]))
+
+    def _part_frequency(self, part: str) -> int:
+        """How many codes hold a word, as typed or by its stem in any weighted field ("beats")."""
+        reader = self.opened.reader
+        return max([self.opened.document_frequency(part)] + [reader.doc_frequency(name, stem(part)) for name in TEXT_FIELDS])
+
+    def _join_pairs(self) -> None:
+        """Two typed words that the index writes as one ("light box": lightbox, "bed sores":
+        bedsores) match that word too, each of them."""
+        for first, second in zip(self.specs, self.specs[1:]):
+            joined = first.word + second.word
+            if first.word.isalpha() and second.word.isalpha() and self.opened.document_frequency(joined):
+                for spec in (first, second):
+                    spec.stems.add(stem(joined))
+                    spec.terms += [(name, stem(joined), boost) for name, boost in FIELD_BOOSTS.items()]
+
+    def _abbreviate_runs(self) -> None:
+        """Words that spell out an abbreviation our descriptors use ("behind the ear": BTE) match
+        the abbreviation too, each of them."""
+        typed = self.parsed.words
+        content = [i for i, w in enumerate(typed) if w not in STOP_WORDS]
+        spec_at = dict(zip(content, self.specs))
+        for start in range(len(typed)):
+            for end in range(start + 2, min(start + 5, len(typed)) + 1):
+                for abbr in self.opened.spelled_out.get(tuple(stem(w) for w in typed[start:end]), ()):
+                    for i in range(start, end):
+                        if i in spec_at:
+                            spec_at[i].stems.add(stem(abbr))
+                            spec_at[i].groups.append(([stem(abbr)], 0.8))
 
     @staticmethod
     def _may_be_typo(word: str, frequency: int) -> bool:
@@ -454,12 +521,15 @@ class Ranker:
         for stems, boost in spec.groups:
             # An expansion counts as one unit: its IDF is that of the codes holding all its words.
             group, present = np.zeros(opened.size), np.ones(opened.size, dtype=bool)
+            fields = ("descriptor", "terms") if tuple(stems) in spec.spread else ("descriptor",)
             for text in stems:
-                ids, units = opened.scored("descriptor", text)
-                here = np.zeros(opened.size, dtype=bool)
-                here[ids] = True
+                here, units = np.zeros(opened.size, dtype=bool), np.zeros(opened.size)
+                for name in fields:
+                    ids, found = opened.scored(name, text)
+                    here[ids] = True
+                    np.maximum.at(units, ids, found)
                 present &= here
-                group[ids] += units
+                group += units
             if tuple(stems) in spec.adjacent:
                 present &= self._side_by_side(stems)
             np.maximum(value, boost * opened.bm25_idf(int(present.sum())) * group * present, out=value)
@@ -520,6 +590,8 @@ class Ranker:
             return []
         opened = self.opened
         self.specs = [self._spec(w, i == len(self.words) - 1, self._paired(i)) for i, w in enumerate(self.words)]
+        self._join_pairs()
+        self._abbreviate_runs()
         values = [self._spec_vector(spec) for spec in self.specs]
         for spec, value in zip(self.specs, values):
             if not spec.weight:

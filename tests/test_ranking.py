@@ -44,6 +44,27 @@ def test_acronyms_no_code_spells_out(index, q, start):
     assert hit.long_description.startswith(start)
 
 
+@pytest.mark.parametrize("q, code", [
+    ("bloodsugar meter", "E2101"),  # "bloodsugar": two index words run together
+    ("wheelchairramp", "S0209"),
+])
+def test_words_run_together_are_split(index, q, code):
+    assert code in top(index, q, n=2)
+
+
+@pytest.mark.parametrize("q, code, rank", [
+    ("life vest", "K0606", 1),  # the glossary writes "lifevest"
+    ("light box", "E0203", 2),  # CMS writes "lightbox" (the replacement bulb says "light box")
+])
+def test_two_typed_words_match_the_word_the_index_writes_as_one(index, q, code, rank):
+    assert code in top(index, q, n=rank)
+
+
+def test_a_spelled_out_abbreviation_matches_the_abbreviation(index):
+    # V5261 says "bte", never "behind the ear"; V5140 spells it out but is not a digital aid
+    assert top(index, "behind the ear hearing aid digital binaural") == ["V5261"]
+
+
 def test_an_everyday_word_is_not_read_as_an_acronym(index):
     # "cab" is the initials of "coronary artery bypass" but it is an English word: a taxi ride
     assert "A0100" in top(index, "cab ride to the doctor", n=3)
