@@ -334,6 +334,23 @@ class CodeIndex:
         return sorted(near, key=lambda c: abs(_numeric(c) - _numeric(code)))[:limit]
 
 
+IRREGULAR_PLURALS = {"feet": "foot", "children": "child", "women": "woman", "men": "man",
+                     "people": "person", "mice": "mouse", "geese": "goose", "lice": "louse"}
+
+
+@lru_cache(maxsize=20_000)
+def _singulars(word: str) -> tuple[str, ...]:
+    """Singular forms of a plural that Porter stems apart from its singular: "feet" (foot),
+    "diagnoses" (diagnosis), "calves" (calf, calfe). Forms no code uses match nothing."""
+    if word in IRREGULAR_PLURALS:
+        return (IRREGULAR_PLURALS[word],)
+    if len(word) > 5 and word.endswith("ses"):
+        return (word[:-2] + "is",)
+    if len(word) > 4 and word.endswith("ves"):
+        return (word[:-3] + "f", word[:-3] + "fe")
+    return ()
+
+
 def _numeric(code: str) -> int:
     """The digits of a code as a number (0 when none)."""
     digits = "".join(ch for ch in code if ch.isdigit())
@@ -422,6 +439,9 @@ class Ranker:
         frequency = self.opened.document_frequency(word)
         spec = WordSpec(word, {stemmed}, 0.0, known=frequency > 0)
         spec.terms = [(name, stemmed, boost) for name, boost in FIELD_BOOSTS.items()]
+        for singular in _singulars(word):
+            spec.stems.add(stem(singular))
+            spec.terms += [(name, stem(singular), boost) for name, boost in FIELD_BOOSTS.items()]
         split = LETTERS_DIGITS.match(word)  # "als1" is also "als 1"
         if split:
             parts = [stem(part) for part in split.groups()]

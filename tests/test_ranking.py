@@ -60,6 +60,11 @@ def test_two_typed_words_match_the_word_the_index_writes_as_one(index, q, code, 
     assert code in top(index, q, n=rank)
 
 
+def test_a_plural_porter_stems_apart_matches_its_singular(index):
+    # Porter stems "orthoses" to "orthos" and "orthosis" to "orthosi"; "prostheses" would win otherwise
+    assert top(index, "ankle foot orthoses", n=3)[0].startswith("L19")
+
+
 def test_a_spelled_out_abbreviation_matches_the_abbreviation(index):
     # V5261 says "bte", never "behind the ear"; V5140 spells it out but is not a digital aid
     assert top(index, "behind the ear hearing aid digital binaural") == ["V5261"]
