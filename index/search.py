@@ -48,6 +48,7 @@ PAIR_BONUS = 0.1  # spread over the query's adjacent word pairs
 PREFIX_TERMS = 40  # words a typed prefix may expand to
 ABBREVIATION_MAX_FREQUENCY = 30  # a word in more codes than this is not expanded as a clinical abbreviation
 SPLIT_MIN, SPLIT_MIN_FREQUENCY = 3, 2  # a run-together word splits into parts this long, each in this many codes
+RAREST_MAX_CODES, RAREST_RATIO, RAREST_FACTOR = 10, 1.3, 0.7  # see Ranker._rarest_factor
 RARE = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
 BM25_SHARE = 1.0  # BM25F (scaled by coverage) beside squared coverage; 0.8-1.5 score alike on the dev set
 
@@ -646,6 +647,7 @@ class Ranker:
         priors = opened.prior_if_negated if self.negated_query else opened.prior_of
         scores = coverage * coverage + BM25_SHARE * coverage * bm25[candidates] / (bm25[candidates].max() or 1.0)
         scores *= priors[candidates]
+        scores *= self._rarest_factor(values, candidates)
         # Proximity can lift a score by a few percent: check it for the leading codes only.
         lead = candidates[np.argsort(-scores)[:PROXIMITY_CHECKED]]
         bonus = self._phrase_bonus(set(lead.tolist()))
@@ -655,6 +657,21 @@ class Ranker:
         if self.corrected or ranked[0][0] < 0.6:
             self.did_you_mean = self._suggestion()
         return ranked
+
+    def _rarest_factor(self, values: list[np.ndarray], candidates: np.ndarray) -> np.ndarray:
+        """Multiplier per candidate: when one typed word is far rarer than the others and only a few
+        codes hold it (a drug or device name: "naltrexone extended release injection"), codes
+        without it rank lower, however many of the common words they hold."""
+        ones = np.ones(len(candidates))
+        known = sorted(((s.weight, i) for i, s in enumerate(self.specs) if s.known and s.word.isalpha()), reverse=True)
+        if len(self.specs) < 2 or not known:
+            return ones
+        weight, rarest = known[0]
+        matches = int(np.count_nonzero(values[rarest]))
+        others = max(s.weight for i, s in enumerate(self.specs) if i != rarest)
+        if not 0 < matches <= RAREST_MAX_CODES or weight < RAREST_RATIO * others:
+            return ones
+        return np.where(values[rarest][candidates] > 0, 1.0, RAREST_FACTOR)
 
     def _suggestion(self) -> str | None:
         """The query with unknown words replaced by their likeliest spelling."""

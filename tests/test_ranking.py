@@ -60,6 +60,11 @@ def test_two_typed_words_match_the_word_the_index_writes_as_one(index, q, code, 
     assert code in top(index, q, n=rank)
 
 
+def test_codes_without_the_one_rare_typed_word_rank_below_those_with_it(index):
+    # CMS says "depot form"; "extended release" alone would put triptorelin's code first
+    assert top(index, "octreotide extended release injection") == ["J2353"]
+
+
 def test_a_plural_porter_stems_apart_matches_its_singular(index):
     # Porter stems "orthoses" to "orthos" and "orthosis" to "orthosi"; "prostheses" would win otherwise
     assert top(index, "ankle foot orthoses", n=3)[0].startswith("L19")
