@@ -30,6 +30,7 @@ from .semantic import load_neighbors
 from .query import ParsedQuery, parse
 from .schema import STOP_WORDS, TEXT_FIELDS
 from .spelling import Speller
+from .units import conflicts, descriptor_units, query_units
 from .vocab import english_words, words as words_of
 
 log = logging.getLogger("codesearch")
@@ -49,6 +50,7 @@ PREFIX_TERMS = 40  # words a typed prefix may expand to
 ABBREVIATION_MAX_FREQUENCY = 30  # a word in more codes than this is not expanded as a clinical abbreviation
 SPLIT_MIN, SPLIT_MIN_FREQUENCY = 3, 2  # a run-together word splits into parts this long, each in this many codes
 RAREST_MAX_CODES, RAREST_RATIO, RAREST_FACTOR = 10, 1.3, 0.7  # see Ranker._rarest_factor
+UNIT_CONFLICT_FACTOR = 0.6  # a code billed by another time unit than the query names
 RARE = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
 BM25_SHARE = 1.0  # BM25F (scaled by coverage) beside squared coverage; 0.8-1.5 score alike on the dev set
 
@@ -139,6 +141,7 @@ class OpenIndex:
                         for i in range(len(TEXT_FIELDS))]
         self.short_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("short_description")]
         self.long_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("long_description")]
+        self.units_of = [descriptor_units(text) for text in self.long_of]  # "per 15 minutes", "per diem"
         self.glossary_of = ([v.decode("utf-8").split("\n") if v else [] for v in self.reader.column_reader("glossary")]
                             if self.reader.has_column("glossary") else [[] for _ in self.code_of])
         self.size = len(self.code_of)
@@ -477,7 +480,7 @@ class Ranker:
         return spec
 
     def _split(self, spec: WordSpec) -> None:
-        """A word no code says may be two words run together ("heartbeats", "toenails"): the split
+        """A word no code says may be two words run together ("bloodsugar", "eyedrops"): the split
         whose parts are both words of the index, the commoner the better, counts as an expansion."""
         word, best = spec.word, None
         for i in range(SPLIT_MIN, len(word) - SPLIT_MIN + 1):
@@ -647,7 +650,7 @@ class Ranker:
         priors = opened.prior_if_negated if self.negated_query else opened.prior_of
         scores = coverage * coverage + BM25_SHARE * coverage * bm25[candidates] / (bm25[candidates].max() or 1.0)
         scores *= priors[candidates]
-        scores *= self._rarest_factor(values, candidates)
+        scores *= self._rarest_factor(values, candidates) * self._unit_factor(candidates)
         # Proximity can lift a score by a few percent: check it for the leading codes only.
         lead = candidates[np.argsort(-scores)[:PROXIMITY_CHECKED]]
         bonus = self._phrase_bonus(set(lead.tolist()))
@@ -672,6 +675,15 @@ class Ranker:
         if not 0 < matches <= RAREST_MAX_CODES or weight < RAREST_RATIO * others:
             return ones
         return np.where(values[rarest][candidates] > 0, 1.0, RAREST_FACTOR)
+
+    def _unit_factor(self, candidates: np.ndarray) -> np.ndarray:
+        """Multiplier per candidate: codes billed by another time unit than the query names ("crisis
+        help, 15 minutes" is not the per-hour code)."""
+        asked = query_units(self.parsed.text)
+        if not asked:
+            return np.ones(len(candidates))
+        units_of = self.opened.units_of
+        return np.array([UNIT_CONFLICT_FACTOR if conflicts(asked, units_of[d]) else 1.0 for d in candidates])
 
     def _suggestion(self) -> str | None:
         """The query with unknown words replaced by their likeliest spelling."""

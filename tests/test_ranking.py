@@ -65,6 +65,14 @@ def test_codes_without_the_one_rare_typed_word_rank_below_those_with_it(index):
     assert top(index, "octreotide extended release injection") == ["J2353"]
 
 
+def test_codes_billed_by_another_time_unit_rank_below(index):
+    # H0036 (per 15 minutes) ranked second before; the query asks for a daily unit
+    codes = top(index, "community psychiatric support treatment per diem", n=3)
+    assert codes[:2] == ["H0037", "H2016"]  # both per diem
+    hits = index.search("adult day care half day", limit=3).hits
+    assert hits[0].code == "S5101" and "per diem" not in hits[1].long_description
+
+
 def test_a_plural_porter_stems_apart_matches_its_singular(index):
     # Porter stems "orthoses" to "orthos" and "orthosis" to "orthosi"; "prostheses" would win otherwise
     assert top(index, "ankle foot orthoses", n=3)[0].startswith("L19")
