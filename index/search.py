@@ -145,8 +145,9 @@ class OpenIndex:
         self.glossary_of = ([v.decode("utf-8").split("\n") if v else [] for v in self.reader.column_reader("glossary")]
                             if self.reader.has_column("glossary") else [[] for _ in self.code_of])
         self.size = len(self.code_of)
-        self.prior_of = np.array([_prior(st, fl, False) for st, fl in zip(self.status_of, self.flags_of)])
-        self.prior_if_negated = np.array([_prior(st, fl, True) for st, fl in zip(self.status_of, self.flags_of)])
+        # Priors by (query says "not", query asks for a part).
+        self.priors = {(negated, part): np.array([_prior(st, fl, negated, part) for st, fl in zip(self.status_of, self.flags_of)])
+                       for negated in (False, True) for part in (False, True)}
         self.live_mask = np.array([bool(code) for code in self.code_of])
         self.status_mask = {status: self.live_mask & np.array([st == status for st in self.status_of])
                             for status in ("active", "terminated")}
@@ -246,12 +247,13 @@ class OpenIndex:
         return self.reader.doc_frequency("words", word)
 
 
-def _prior(status: str, flags: set[str], negated_query: bool) -> float:
+def _prior(status: str, flags: set[str], negated_query: bool, part_query: bool = False) -> float:
     """Multiplier from what a code is: terminated, reporting-only, negated, not otherwise classified,
-    an accessory. A descriptor that says something was not done is not penalised for a query that says so too."""
+    an accessory. A descriptor that says something was not done is not penalised for a query that says
+    so too, nor a replacement part for a query that asks for one."""
     factor = TERMINATED_FACTOR if status == "terminated" else 1.0
     for flag in flags:
-        if not (flag == "negated" and negated_query):
+        if not (flag == "negated" and negated_query) and not (flag == "accessory" and part_query):
             factor *= PRIORS.get(flag, 1.0)
     return factor
 
@@ -379,7 +381,10 @@ class WordSpec:
 
 
 NEGATIONS = {"no", "not", "without", "none", "never", "declined", "refused", "absent"}
-PRIORS = {"measure": 0.9, "negated": 0.85, "noc": 0.9, "accessory": 0.93}
+PRIORS = {"measure": 0.9, "negated": 0.85, "noc": 0.9, "accessory": 0.85}
+# A query with one of these asks for a part or supply: accessories are not ranked down for it.
+PART_WORDS = {"replacement", "replace", "replacing", "part", "parts", "accessory", "accessories",
+              "attachment", "supply", "supplies", "refill", "spare", "battery", "batteries"}
 LETTERS_DIGITS = re.compile(r"^([a-z]{2,})(\d{1,2})$")
 
 
@@ -397,6 +402,7 @@ class Ranker:
         self.corrected = False
         self.text_total = 0
         self.negated_query = bool(NEGATIONS & set(parsed.words))
+        self.part_query = bool(PART_WORDS & set(parsed.words))
 
     # -- the parts of the ranked list -----------------------------------------
     def _allowed(self, code: str) -> bool:
@@ -647,7 +653,7 @@ class Ranker:
         if len(candidates) > scored:
             candidates = candidates[np.argpartition(-covered[candidates], scored - 1)[:scored]]
         coverage = covered[candidates] / total_weight
-        priors = opened.prior_if_negated if self.negated_query else opened.prior_of
+        priors = opened.priors[self.negated_query, self.part_query]
         scores = coverage * coverage + BM25_SHARE * coverage * bm25[candidates] / (bm25[candidates].max() or 1.0)
         scores *= priors[candidates]
         scores *= self._rarest_factor(values, candidates) * self._unit_factor(candidates)

@@ -73,6 +73,18 @@ def test_codes_billed_by_another_time_unit_rank_below(index):
     assert hits[0].code == "S5101" and "per diem" not in hits[1].long_description
 
 
+@pytest.mark.parametrize("q, code", [
+    ("fingertip oximeter", "E0445"),  # not A4606, the oximeter's replacement probe
+    ("speech generating device", "E2508"),  # not E2513, an accessory for one
+])
+def test_a_query_naming_a_device_wants_the_device_before_its_parts(index, q, code):
+    assert top(index, q) == [code]
+
+
+def test_a_query_asking_for_a_part_gets_the_part(index):
+    assert top(index, "replacement oximeter probe") == ["A4606"]
+
+
 def test_a_plural_porter_stems_apart_matches_its_singular(index):
     # Porter stems "orthoses" to "orthos" and "orthosis" to "orthosi"; "prostheses" would win otherwise
     assert top(index, "ankle foot orthoses", n=3)[0].startswith("L19")
