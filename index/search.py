@@ -30,7 +30,7 @@ from .semantic import load_neighbors
 from .query import ParsedQuery, parse
 from .schema import STOP_WORDS, TEXT_FIELDS
 from .spelling import Speller
-from .units import conflicts, descriptor_units, query_units
+from .qualifiers import conflicts, descriptor_qualifiers, query_qualifiers
 from .vocab import english_words, words as words_of
 
 log = logging.getLogger("codesearch")
@@ -50,7 +50,7 @@ PREFIX_TERMS = 40  # words a typed prefix may expand to
 ABBREVIATION_MAX_FREQUENCY = 30  # a word in more codes than this is not expanded as a clinical abbreviation
 SPLIT_MIN, SPLIT_MIN_FREQUENCY = 3, 2  # a run-together word splits into parts this long, each in this many codes
 RAREST_MAX_CODES, RAREST_RATIO, RAREST_FACTOR = 10, 1.3, 0.7  # see Ranker._rarest_factor
-UNIT_CONFLICT_FACTOR = 0.6  # a code billed by another time unit than the query names
+QUALIFIER_CONFLICT_FACTOR = 0.6  # a code stating another time unit, session size, age or power than asked
 RARE = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
 BM25_SHARE = 1.0  # BM25F (scaled by coverage) beside squared coverage; 0.8-1.5 score alike on the dev set
 
@@ -141,7 +141,7 @@ class OpenIndex:
                         for i in range(len(TEXT_FIELDS))]
         self.short_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("short_description")]
         self.long_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("long_description")]
-        self.units_of = [descriptor_units(text) for text in self.long_of]  # "per 15 minutes", "per diem"
+        self.qualifiers_of = [descriptor_qualifiers(text) for text in self.long_of]  # "per diem", "group"
         self.glossary_of = ([v.decode("utf-8").split("\n") if v else [] for v in self.reader.column_reader("glossary")]
                             if self.reader.has_column("glossary") else [[] for _ in self.code_of])
         self.size = len(self.code_of)
@@ -656,7 +656,7 @@ class Ranker:
         priors = opened.priors[self.negated_query, self.part_query]
         scores = coverage * coverage + BM25_SHARE * coverage * bm25[candidates] / (bm25[candidates].max() or 1.0)
         scores *= priors[candidates]
-        scores *= self._rarest_factor(values, candidates) * self._unit_factor(candidates)
+        scores *= self._rarest_factor(values, candidates) * self._qualifier_factor(candidates)
         # Proximity can lift a score by a few percent: check it for the leading codes only.
         lead = candidates[np.argsort(-scores)[:PROXIMITY_CHECKED]]
         bonus = self._phrase_bonus(set(lead.tolist()))
@@ -682,14 +682,14 @@ class Ranker:
             return ones
         return np.where(values[rarest][candidates] > 0, 1.0, RAREST_FACTOR)
 
-    def _unit_factor(self, candidates: np.ndarray) -> np.ndarray:
-        """Multiplier per candidate: codes billed by another time unit than the query names ("crisis
-        help, 15 minutes" is not the per-hour code)."""
-        asked = query_units(self.parsed.text)
+    def _qualifier_factor(self, candidates: np.ndarray) -> np.ndarray:
+        """Multiplier per candidate: codes that state another qualifier of a family than the query
+        names ("crisis help, 15 minutes" is not the per-hour code, "one on one" not the group one)."""
+        asked = query_qualifiers(self.parsed.text)
         if not asked:
             return np.ones(len(candidates))
-        units_of = self.opened.units_of
-        return np.array([UNIT_CONFLICT_FACTOR if conflicts(asked, units_of[d]) else 1.0 for d in candidates])
+        stated = self.opened.qualifiers_of
+        return np.array([QUALIFIER_CONFLICT_FACTOR if conflicts(asked, stated[d]) else 1.0 for d in candidates])
 
     def _suggestion(self) -> str | None:
         """The query with unknown words replaced by their likeliest spelling."""

@@ -85,6 +85,15 @@ def test_a_query_asking_for_a_part_gets_the_part(index):
     assert top(index, "replacement oximeter probe") == ["A4606"]
 
 
+def test_codes_stating_another_session_size_power_or_age_rank_below(index):
+    # "Power wheelchair, group 5 pediatric" led before; the query asks for a manual one
+    hit = index.search("manual wheelchair for a child", limit=1).hits[0]
+    assert "power" not in hit.long_description.lower()
+    # G9016 "Smoking cessation counseling, individual" was third
+    descriptors = [h.long_description.lower() for h in index.search("group smoking cessation class", limit=3).hits]
+    assert not any("individual" in d for d in descriptors)
+
+
 def test_a_plural_porter_stems_apart_matches_its_singular(index):
     # Porter stems "orthoses" to "orthos" and "orthosis" to "orthosi"; "prostheses" would win otherwise
     assert top(index, "ankle foot orthoses", n=3)[0].startswith("L19")

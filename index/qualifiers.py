@@ -1,0 +1,96 @@
+"""Qualifiers that tell sibling codes apart, as descriptors and queries state them.
+
+Sibling codes often differ only in one qualifier: the time unit they bill by (H2011 crisis
+intervention per 15 minutes, S9484 per hour, S9485 per diem), individual or group sessions (G0108,
+G0109), a manual or a powered device, a pediatric or an adult size. A query that states a qualifier
+rules out the codes that state a different one of the same family; codes that state none are left alone.
+"""
+from __future__ import annotations
+
+import re
+
+Patterns = tuple[tuple[re.Pattern, str], ...]
+
+_MINUTES = re.compile(r"\b(\d+)[\s-]*(?:minutes?|mins?)\b")
+_AGE = re.compile(r"\b(\d+)[\s-]*(?:years?|yrs?|yo)[\s-]*old\b|\b(\d+)\s*yo\b")
+
+
+def _patterns(*pairs: tuple[str, str]) -> Patterns:
+    """Compiled (regular expression, qualifier) pairs."""
+    return tuple((re.compile(pattern), name) for pattern, name in pairs)
+
+
+DESCRIPTOR = _patterns(
+    (r"\bhalf[\s-]+day\b", "half day"),
+    (r"\bper\s+diem\b|\bper\s+day\b|\bdaily\b|\bper\s+24\s+hours\b", "day"),
+    (r"\bper\s+hour\b|\beach\s+hour\b|\bhourly\b", "hour"),
+    (r"\bper\s+week\b|\bweekly\b", "week"),
+    (r"\bper\s+(?:calendar\s+)?month\b|\bmonthly\b", "month"),
+    (r"(?<!per )\bindividual\b(?!s| home)", "individual"),
+    (r"\bgroup\b(?! health plan)(?!\s*\d)", "group"),  # not "power wheelchair, group 5"
+    (r"\bpediatric\b", "pediatric"),
+    (r"\badult\b", "adult"),
+    (r"\bmanual\b|\bnon-?electric\b|\bnon-?powered\b", "manual"),
+    (r"(?<![-\w])(?:semi-|total\s+)?electric\b|\bpower(?:ed)?\b(?! pack)|\bmotori[sz]ed\b", "powered"),
+)
+
+# How people say them: "15 min", "a quarter hour", "whole day", "one on one", "plugs in", "for my
+# 6 year old". A bare "day" or "hour" names no unit ("day program", "24 hour nurse line").
+QUERY = _patterns(
+    (r"\bquarter\s+(?:of\s+an\s+)?hour\b", "15 minutes"),
+    (r"\bhalf\s+(?:an\s+)?hour\b", "30 minutes"),
+    (r"\bhalf[\s-]+(?:a\s+)?day\b", "half day"),
+    (r"\bper\s+diem\b|\b(?:per|a|each|every|whole|full|all|one|1)\s+day\b|\bdaily\b", "day"),
+    (r"\b(?:per|an|each|every|one|1)\s+hour\b|\bhourly\b", "hour"),
+    (r"\b(?:per|a|each|every|one|1)\s+week\b|\bweekly\b", "week"),
+    (r"\b(?:per|a|each|every|one|1)\s+month\b|\bmonthly\b", "month"),
+    (r"\bone[\s-]+on[\s-]+one\b|\b1\s*(?::|on|to)\s*1\b|\bindividual(?:ly)?\b|\bprivate\b", "individual"),
+    (r"\bgroups?\b(?!\s*\d)|\bclass(?:es)?\b", "group"),
+    (r"\bp(?:a)?ediatric\b|\bchild(?:ren)?\b|\bkids?\b|\binfants?\b|\bbab(?:y|ies)\b|\btoddlers?\b", "pediatric"),
+    (r"\badults?\b", "adult"),
+    (r"\bmanual\b|\bnon-?electric\b|\bhand[\s-]*(?:operated|powered|crank)\b|\bno\s+plug\b", "manual"),
+    (r"\belectric\b|\bpowered\b|\bmotori[sz]ed\b|\bplugs?[\s-]+in\b|\bplug-in\b", "powered"),
+)
+
+FAMILIES = {
+    "unit": lambda q: q.endswith("minutes") or q in {"half day", "day", "hour", "week", "month"},
+    "session": lambda q: q in {"individual", "group"},
+    "age": lambda q: q in {"pediatric", "adult"},
+    "power": lambda q: q in {"manual", "powered"},
+}
+
+
+def _read(text: str, patterns: Patterns, ages: bool) -> frozenset[str]:
+    """The qualifiers a text states, minutes counted out ("60 minutes" is an hour)."""
+    text = text.lower()
+    found = {name for pattern, name in patterns if pattern.search(text)}
+    for match in _MINUTES.finditer(text):
+        minutes = int(match.group(1))
+        found.add("hour" if minutes == 60 else f"{minutes} minutes")
+    for match in _AGE.finditer(text) if ages else ():
+        years = int(match.group(1) or match.group(2))
+        found.add("pediatric" if years <= 10 else "adult" if years >= 18 else "")
+    found.discard("")
+    if "half day" in found:
+        found.discard("day")
+    return frozenset(found)
+
+
+def descriptor_qualifiers(text: str) -> frozenset[str]:
+    """Qualifiers a CMS descriptor states (empty for most codes)."""
+    return _read(text, DESCRIPTOR, ages=False)
+
+
+def query_qualifiers(text: str) -> frozenset[str]:
+    """Qualifiers a query asks for (empty when it names none)."""
+    return _read(text, QUERY, ages=True)
+
+
+def conflicts(asked: frozenset[str], stated: frozenset[str]) -> bool:
+    """True when, in some family, the query asks for qualifiers and the code states only others."""
+    for member in FAMILIES.values():
+        wanted = {q for q in asked if member(q)}
+        has = {q for q in stated if member(q)}
+        if wanted and has and not wanted & has:
+            return True
+    return False
