@@ -2,12 +2,15 @@
 
 Sibling codes often differ only in one qualifier: the time unit they bill by (H2011 crisis
 intervention per 15 minutes, S9484 per hour, S9485 per diem), individual or group sessions (G0108,
-G0109), a manual or a powered device, a pediatric or an adult size. A query that states a qualifier
+G0109), a manual or a powered device, a pediatric or an adult size, with or without a part (A4412
+without filter, A4413 with one). A query that states a qualifier
 rules out the codes that state a different one of the same family; codes that state none are left alone.
 """
 from __future__ import annotations
 
 import re
+
+from whoosh.lang.porter import stem
 
 Patterns = tuple[tuple[re.Pattern, str], ...]
 
@@ -60,10 +63,27 @@ FAMILIES = {
 }
 
 
+# "with mattress", "without filter", "w/o arms", "no mattress" (queries): the word after is what is
+# included or not. "With or without" states neither.
+_WITH = re.compile(r"(?<!with or )(?<!and )\b(with|without|w/o|w/|no)\s+(?:the\s+|a\s+|an\s+|any\s+)?([a-z][a-z-]+)")
+_NOT_OBJECTS = frozenset("or and or/and and/or a an the any other than use".split())
+
+
+def _with_without(text: str, query: bool) -> set[str]:
+    """'with:<stem>' and 'without:<stem>' for what a text says is included or left out."""
+    found = set()
+    for cue, word in _WITH.findall(text):
+        if word in _NOT_OBJECTS or (cue == "no" and not query):
+            continue
+        found.add(("with:" if cue in ("with", "w/") else "without:") + stem(word))
+    return found
+
+
 def _read(text: str, patterns: Patterns, ages: bool) -> frozenset[str]:
     """The qualifiers a text states, minutes counted out ("60 minutes" is an hour)."""
     text = text.lower()
     found = {name for pattern, name in patterns if pattern.search(text)}
+    found |= _with_without(text, query=ages)
     for match in _MINUTES.finditer(text):
         minutes = int(match.group(1))
         found.add("hour" if minutes == 60 else f"{minutes} minutes")
@@ -87,7 +107,12 @@ def query_qualifiers(text: str) -> frozenset[str]:
 
 
 def conflicts(asked: frozenset[str], stated: frozenset[str]) -> bool:
-    """True when, in some family, the query asks for qualifiers and the code states only others."""
+    """True when, in some family, the query asks for qualifiers and the code states only others, or
+    when one says "with" something the other says "without"."""
+    for item in asked:
+        kind, _, word = item.partition(":")
+        if word and (("without:" if kind == "with" else "with:") + word) in stated:
+            return True
     for member in FAMILIES.values():
         wanted = {q for q in asked if member(q)}
         has = {q for q in stated if member(q)}

@@ -18,6 +18,8 @@ from index.qualifiers import conflicts, descriptor_qualifiers, query_qualifiers
     ("Breast pump, manual, any type", {"manual"}),
     ("Pressure pad, non-electric, for mattress", {"manual"}),
     ("Electrical stimulation, unattended", set()),
+    ("Ostomy pouch, drainable, for use on a barrier with flange (2 piece), without filter", {"with:flang", "without:filter"}),
+    ("Cardiac rehabilitation; with or without continuous ecg monitoring; without exercise", {"without:exercis"}),
     ("Administration of vaccine inside a patient's home; once per individual home", set()),
 ])
 def test_descriptor_qualifiers(text, found):
@@ -40,6 +42,8 @@ def test_descriptor_qualifiers(text, found):
     ("walker for an 80-year-old", {"adult"}),
     ("day program for dementia", set()),  # a bare "day" names no unit
     ("24 hour nurse line", set()),
+    ("hospital bed no mattress", {"without:mattress"}),
+    ("cardiac rehab with exercise", {"with:exercis"}),
 ])
 def test_query_qualifiers(text, found):
     assert query_qualifiers(text) == found
@@ -52,3 +56,6 @@ def test_a_conflict_needs_the_same_family_on_both_sides_and_nothing_shared():
     assert not conflicts(frozenset({"individual"}), frozenset({"hour"}))  # another family
     assert not conflicts(frozenset(), frozenset({"hour"}))
     assert not conflicts(frozenset({"hour"}), frozenset())
+    assert conflicts(frozenset({"with:mattress"}), frozenset({"without:mattress", "powered"}))
+    assert conflicts(frozenset({"without:filter"}), frozenset({"with:filter"}))
+    assert not conflicts(frozenset({"with:mattress"}), frozenset({"with:mattress", "without:side"}))

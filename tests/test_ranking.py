@@ -94,6 +94,12 @@ def test_codes_stating_another_session_size_power_or_age_rank_below(index):
     assert not any("individual" in d for d in descriptors)
 
 
+def test_codes_saying_without_what_the_query_says_with_rank_below(index):
+    descriptors = [h.long_description.lower() for h in index.search("total electric hospital bed with mattress", limit=3).hits]
+    assert not any("without mattress" in d for d in descriptors)  # E0266 was third
+    assert "A4413" not in top(index, "ostomy pouch drainable high output no filter", n=2)  # A4413 has one
+
+
 def test_a_plural_porter_stems_apart_matches_its_singular(index):
     # Porter stems "orthoses" to "orthos" and "orthosis" to "orthosi"; "prostheses" would win otherwise
     assert top(index, "ankle foot orthoses", n=3)[0].startswith("L19")
