@@ -2,8 +2,9 @@
 
 Sibling codes often differ only in one qualifier: the time unit they bill by (H2011 crisis
 intervention per 15 minutes, S9484 per hour, S9485 per diem), individual or group sessions (G0108,
-G0109), a manual or a powered device, a pediatric or an adult size, with or without a part (A4412
-without filter, A4413 with one). A query that states a qualifier
+G0109), a manual or a powered device, a pediatric or an adult size, portable or stationary, rental
+or purchase, disposable or reusable, one ear or both, with or without a part (A4412 without filter,
+A4413 with one). A query that states a qualifier
 rules out the codes that state a different one of the same family; codes that state none are left alone.
 """
 from __future__ import annotations
@@ -35,6 +36,14 @@ DESCRIPTOR = _patterns(
     (r"\badult\b", "adult"),
     (r"\bmanual\b|\bnon-?electric\b|\bnon-?powered\b", "manual"),
     (r"(?<![-\w])(?:semi-|total\s+)?electric\b|\bpower(?:ed)?\b(?! pack)|\bmotori[sz]ed\b", "powered"),
+    (r"\bportable\b", "portable"),
+    (r"\bstationary\b", "stationary"),
+    (r"\brental\b", "rental"),
+    (r"\bpurchase\b", "purchase"),
+    (r"(?<!non-)(?<!non)\bdisposable\b", "disposable"),
+    (r"\breusable\b|\bnon-?disposable\b", "reusable"),
+    (r"\bmonaural\b", "one ear"),
+    (r"\bbinaural\b", "both ears"),
 )
 
 # How people say them: "15 min", "a quarter hour", "whole day", "one on one", "plugs in", "for my
@@ -53,6 +62,14 @@ QUERY = _patterns(
     (r"\badults?\b", "adult"),
     (r"\bmanual\b|\bnon-?electric\b|\bhand[\s-]*(?:operated|powered|crank)\b|\bno\s+plug\b", "manual"),
     (r"\belectric\b|\bpowered\b|\bmotori[sz]ed\b|\bplugs?[\s-]+in\b|\bplug-in\b", "powered"),
+    (r"\bportable\b|\bto\s+carry\b|\bcarry\s+(?:around|with)\b|\btravel(?:ing|ling)?\b|\btrips?\b|\bon\s+the\s+go\b", "portable"),
+    (r"\bstationary\b", "stationary"),
+    (r"\brent(?:al|ed|ing)?\b", "rental"),
+    (r"\bpurchas(?:e|ed|ing)\b|\bbuy(?:ing)?\b", "purchase"),
+    (r"(?<!non-)(?<!non)\bdisposable\b|\bsingle[\s-]+use\b|\bthrow[\s-]*away\b", "disposable"),
+    (r"\breusable\b|\bwashable\b|\bnon-?disposable\b", "reusable"),
+    (r"\bmonaural\b|\bone\s+ear\b|\bsingle\s+ear\b", "one ear"),
+    (r"\bbinaural\b|\bboth\s+ears\b|\btwo\s+ears\b", "both ears"),
 )
 
 FAMILIES = {
@@ -60,6 +77,10 @@ FAMILIES = {
     "session": lambda q: q in {"individual", "group"},
     "age": lambda q: q in {"pediatric", "adult"},
     "power": lambda q: q in {"manual", "powered"},
+    "mobility": lambda q: q in {"portable", "stationary"},
+    "ownership": lambda q: q in {"rental", "purchase"},
+    "use": lambda q: q in {"disposable", "reusable"},
+    "ears": lambda q: q in {"one ear", "both ears"},
 }
 
 

@@ -18,6 +18,9 @@ from index.qualifiers import conflicts, descriptor_qualifiers, query_qualifiers
     ("Breast pump, manual, any type", {"manual"}),
     ("Pressure pad, non-electric, for mattress", {"manual"}),
     ("Electrical stimulation, unattended", set()),
+    ("Portable oxygen concentrator, rental", {"portable", "rental"}),
+    ("Non-disposable underpads, all sizes", {"reusable"}),
+    ("Hearing aid, digital, binaural, cic", {"both ears"}),
     ("Ostomy pouch, drainable, for use on a barrier with flange (2 piece), without filter", {"with:flang", "without:filter"}),
     ("Cardiac rehabilitation; with or without continuous ecg monitoring; without exercise", {"without:exercis"}),
     ("Administration of vaccine inside a patient's home; once per individual home", set()),
@@ -43,6 +46,9 @@ def test_descriptor_qualifiers(text, found):
     ("day program for dementia", set()),  # a bare "day" names no unit
     ("24 hour nurse line", set()),
     ("hospital bed no mattress", {"without:mattress"}),
+    ("small oxygen machine to carry on trips", {"portable"}),
+    ("washable brief", {"reusable"}),
+    ("hearing aid for one ear", {"one ear"}),
     ("cardiac rehab with exercise", {"with:exercis"}),
 ])
 def test_query_qualifiers(text, found):

@@ -94,6 +94,11 @@ def test_codes_stating_another_session_size_power_or_age_rank_below(index):
     assert not any("individual" in d for d in descriptors)
 
 
+def test_both_ears_portable_and_reusable_are_qualifiers_too(index):
+    assert all("binaural" in h.long_description for h in index.search("digital hearing aid for both ears", limit=3).hits)
+    assert "A4554" not in top(index, "reusable underpad", n=3)  # "Disposable underpads" was third
+
+
 def test_codes_saying_without_what_the_query_says_with_rank_below(index):
     descriptors = [h.long_description.lower() for h in index.search("total electric hospital bed with mattress", limit=3).hits]
     assert not any("without mattress" in d for d in descriptors)  # E0266 was third
