@@ -127,16 +127,28 @@ def query_qualifiers(text: str) -> frozenset[str]:
     return _read(text, QUERY, ages=True)
 
 
-def conflicts(asked: frozenset[str], stated: frozenset[str]) -> bool:
-    """True when, in some family, the query asks for qualifiers and the code states only others, or
-    when one says "with" something the other says "without"."""
-    for item in asked:
-        kind, _, word = item.partition(":")
-        if word and (("without:" if kind == "with" else "with:") + word) in stated:
-            return True
-    for member in FAMILIES.values():
-        wanted = {q for q in asked if member(q)}
-        has = {q for q in stated if member(q)}
-        if wanted and has and not wanted & has:
+def family(qualifier: str) -> str:
+    """The family a qualifier belongs to: its rivals are the other members ("with:filter" and
+    "without:filter" are the family "part:filter")."""
+    kind, _, word = qualifier.partition(":")
+    if word:
+        return "part:" + word
+    return next((name for name, member in FAMILIES.items() if member(qualifier)), qualifier)
+
+
+def by_family(qualifiers: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Qualifiers grouped by family (an empty dict for none)."""
+    grouped: dict[str, set[str]] = {}
+    for qualifier in qualifiers:
+        grouped.setdefault(family(qualifier), set()).add(qualifier)
+    return {name: frozenset(members) for name, members in grouped.items()}
+
+
+def conflicts(asked: dict[str, frozenset[str]], stated: dict[str, frozenset[str]]) -> bool:
+    """True when, in some family, the query asks for qualifiers and the code states only others
+    (both grouped by ``by_family``); "with" a part and "without" it are rivals."""
+    for name, wanted in asked.items():
+        has = stated.get(name)
+        if has and not wanted & has:
             return True
     return False

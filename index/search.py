@@ -30,7 +30,7 @@ from .semantic import load_neighbors
 from .query import ParsedQuery, parse
 from .schema import STOP_WORDS, TEXT_FIELDS
 from .spelling import Speller
-from .qualifiers import conflicts, descriptor_qualifiers, query_qualifiers
+from .qualifiers import by_family, conflicts, descriptor_qualifiers, query_qualifiers
 from .vocab import english_words, words as words_of
 
 log = logging.getLogger("codesearch")
@@ -141,7 +141,7 @@ class OpenIndex:
                         for i in range(len(TEXT_FIELDS))]
         self.short_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("short_description")]
         self.long_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("long_description")]
-        self.qualifiers_of = [descriptor_qualifiers(text) for text in self.long_of]  # "per diem", "group"
+        self.qualifiers_of = [by_family(descriptor_qualifiers(text)) for text in self.long_of]  # "per diem", "group"
         self.glossary_of = ([v.decode("utf-8").split("\n") if v else [] for v in self.reader.column_reader("glossary")]
                             if self.reader.has_column("glossary") else [[] for _ in self.code_of])
         self.size = len(self.code_of)
@@ -685,11 +685,12 @@ class Ranker:
     def _qualifier_factor(self, candidates: np.ndarray) -> np.ndarray:
         """Multiplier per candidate: codes that state another qualifier of a family than the query
         names ("crisis help, 15 minutes" is not the per-hour code, "one on one" not the group one)."""
-        asked = query_qualifiers(self.parsed.text)
+        asked = by_family(query_qualifiers(self.parsed.text))
         if not asked:
             return np.ones(len(candidates))
         stated = self.opened.qualifiers_of
-        return np.array([QUALIFIER_CONFLICT_FACTOR if conflicts(asked, stated[d]) else 1.0 for d in candidates])
+        return np.array([QUALIFIER_CONFLICT_FACTOR if stated[d] and conflicts(asked, stated[d]) else 1.0
+                         for d in candidates])
 
     def _suggestion(self) -> str | None:
         """The query with unknown words replaced by their likeliest spelling."""

@@ -1,7 +1,11 @@
 """Qualifiers that tell sibling codes apart, read from descriptors and queries."""
 import pytest
 
-from index.qualifiers import conflicts, descriptor_qualifiers, query_qualifiers
+from index.qualifiers import by_family, conflicts as grouped_conflicts, descriptor_qualifiers, query_qualifiers
+
+
+def conflicts(asked, stated):
+    return grouped_conflicts(by_family(asked), by_family(stated))
 
 
 @pytest.mark.parametrize("text, found", [
