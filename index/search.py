@@ -51,6 +51,8 @@ ABBREVIATION_MAX_FREQUENCY = 30  # a word in more codes than this is not expande
 SPLIT_MIN, SPLIT_MIN_FREQUENCY = 3, 2  # a run-together word splits into parts this long, each in this many codes
 RAREST_MAX_CODES, RAREST_RATIO, RAREST_FACTOR = 10, 1.3, 0.7  # see Ranker._rarest_factor
 QUALIFIER_CONFLICT_FACTOR = 0.6  # a code stating another time unit, session size, age or power than asked
+ROMAN = dict(zip("2 3 4 5 6 7 8 9 10 11 12 13".split(), "ii iii iv v vi vii viii ix x xi xii xiii".split()))
+ROMAN_CONTEXT = {"type", "stage", "class", "level", "grade", "phase", "factor", "group", "tier", "category"}
 RARE = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
 BM25_SHARE = 1.0  # BM25F (scaled by coverage) beside squared coverage; 0.8-1.5 score alike on the dev set
 
@@ -499,6 +501,18 @@ class Ranker:
             spec.groups.append((best[1], 0.8))
             spec.spread.add(tuple(best[1]))
 
+    def _roman_numerals(self) -> None:
+        """A number after "type", "stage", "class", "factor"... also matches its Roman numeral, as CMS
+        writes them ("type 3": type III, "factor 8": factor VIII)."""
+        for first, second in zip(self.specs, self.specs[1:]):
+            roman = ROMAN.get(second.word)
+            if first.word in ROMAN_CONTEXT and roman:
+                second.stems.add(roman)
+                second.terms += [(name, roman, boost) for name, boost in FIELD_BOOSTS.items()]
+                pair = [stem(first.word), roman]  # "type iii" side by side beats a stray "3"
+                second.groups.append((pair, 0.9))
+                second.adjacent.add(tuple(pair))
+
     def _part_frequency(self, part: str) -> int:
         """How many codes hold a word, as typed or by its stem in any weighted field ("beats")."""
         reader = self.opened.reader
@@ -622,6 +636,7 @@ class Ranker:
         self.specs = [self._spec(w, i == len(self.words) - 1, self._paired(i)) for i, w in enumerate(self.words)]
         self._join_pairs()
         self._abbreviate_runs()
+        self._roman_numerals()
         values = [self._spec_vector(spec) for spec in self.specs]
         for spec, value in zip(self.specs, values):
             if not spec.weight:

@@ -105,6 +105,11 @@ def test_codes_saying_without_what_the_query_says_with_rank_below(index):
     assert "A4413" not in top(index, "ostomy pouch drainable high output no filter", n=2)  # A4413 has one
 
 
+def test_a_number_after_type_or_stage_matches_the_roman_numeral(index):
+    # G0399 says "type iii"; G0400 ("type iv", "minimum of 3 channels") led before
+    assert top(index, "home sleep test type 3") == ["G0399"]
+
+
 def test_a_plural_porter_stems_apart_matches_its_singular(index):
     # Porter stems "orthoses" to "orthos" and "orthosis" to "orthosi"; "prostheses" would win otherwise
     assert top(index, "ankle foot orthoses", n=3)[0].startswith("L19")
