@@ -2,8 +2,9 @@
 
 Ranking order: exact codes, then a code prefix's codes in code order (active first),
 then modifiers, then words ranked by BM25F over weighted fields, re-ranked by how many
-of the query's words a code matches, with phrase matches boosted and terminated codes
-ranked below active ones.
+of the query's words a code matches, with phrase matches boosted, and terminated codes,
+codes stating another qualifier than the query (index.qualifiers), codes without its one rare word
+and unasked-for accessories ranked lower.
 """
 from __future__ import annotations
 
