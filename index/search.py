@@ -144,7 +144,8 @@ class OpenIndex:
                         for i in range(len(TEXT_FIELDS))]
         self.short_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("short_description")]
         self.long_of = [v.decode("utf-8") if v else "" for v in self.reader.column_reader("long_description")]
-        self.qualifiers_of = [by_family(descriptor_qualifiers(text)) for text in self.long_of]  # "per diem", "group"
+        # docnum -> qualifiers by family, for the few hundred codes that state any ("per diem", "group").
+        self.qualifiers_of = {d: found for d, text in enumerate(self.long_of) if (found := by_family(descriptor_qualifiers(text)))}
         self.glossary_of = ([v.decode("utf-8").split("\n") if v else [] for v in self.reader.column_reader("glossary")]
                             if self.reader.has_column("glossary") else [[] for _ in self.code_of])
         self.size = len(self.code_of)
@@ -180,8 +181,9 @@ class OpenIndex:
         ear" -> bte, "continuous positive airway pressure" -> cpap): rare, non-English abbreviations
         of two- to five-word phrases, from CMS descriptor pairs, the clinical list and our glossaries
         (not initials merely mined from descriptors: "eligible clinician group" is not ECG)."""
-        english, found = english_words(), {}
-        for table in (self.vocabulary, self.clinical, self.lay):
+        tables = (self.vocabulary, self.clinical, self.lay)
+        english, found = english_words(among=frozenset(abbr for table in tables for abbr in table)), {}
+        for table in tables:
             for abbr, expansions in table.items():
                 if not abbr.isalpha() or abbr in english or abbr in self.mined:
                     continue
@@ -705,7 +707,7 @@ class Ranker:
         if not asked:
             return np.ones(len(candidates))
         stated = self.opened.qualifiers_of
-        return np.array([QUALIFIER_CONFLICT_FACTOR if stated[d] and conflicts(asked, stated[d]) else 1.0
+        return np.array([QUALIFIER_CONFLICT_FACTOR if d in stated and conflicts(asked, stated[d]) else 1.0
                          for d in candidates])
 
     def _suggestion(self) -> str | None:

@@ -117,13 +117,15 @@ def _acronym_runs(text: str, shortest: int, longest: int):
 ENGLISH_WORDS = Path("/usr/share/dict/words")  # Debian's wamerican (SCOWL); see corpus/README.md
 
 
-def english_words(path: Path = ENGLISH_WORDS) -> frozenset[str]:
-    """Lower-case entries of a general English word list ("cab", "fare"), empty when it is missing:
-    such words are not taken for acronyms of descriptor phrases."""
+def english_words(path: Path = ENGLISH_WORDS, among: frozenset[str] | None = None) -> frozenset[str]:
+    """Lower-case entries of a general English word list ("cab", "fare"), only those ``among`` the
+    given words when given (to keep little in memory); empty when the list is missing: such words
+    are not taken for acronyms of descriptor phrases."""
     if not path.is_file():
         return frozenset()
     with open(path, encoding="utf-8", errors="replace") as handle:
-        return frozenset(line.strip() for line in handle if line.strip().islower())
+        found = (line.strip() for line in handle)
+        return frozenset(w for w in found if w.islower() and (among is None or w in among))
 
 
 def mine_acronyms(descriptions: list[str], keep: int = 5, shortest: int = 3, longest: int = 6) -> dict[str, list[str]]:
