@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 CODE_IN_TEXT = re.compile(r"(?<![a-z0-9])([a-v])\s?-?\s?(\d{4})(?![0-9])", re.I)
 PREFIX_ONLY = re.compile(r"^([a-v])\s?(\d{1,3})$", re.I)
 WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+POSSESSIVE = re.compile(r"['’]s$")
 MODIFIER_WORDS = {"modifier", "modifiers", "mod"}
 # The distinct-procedure modifier 59 is CPT's; HCPCS names its four subsets X{E,P,S,U}.
 MODIFIER_ALIASES = {"59": ["XE", "XP", "XS", "XU"]}
@@ -87,7 +88,7 @@ def parse(raw: str, known_modifiers: frozenset[str] = frozenset(), max_length: i
     if prefix and not query.codes:
         query.prefix = f"{prefix.group(1).upper()}{prefix.group(2)}"
         remaining = ""
-    tokens = WORD.findall(remaining)
+    tokens = [POSSESSIVE.sub("", token) for token in WORD.findall(remaining)]  # "patient's": patient
     query.modifiers, tokens = _modifiers(tokens, known_modifiers)
     query.words = tokens
     return query

@@ -27,6 +27,12 @@ def test_modifiers(raw, modifiers):
     assert parse(raw, MODIFIERS).modifiers == modifiers
 
 
+def test_a_possessive_is_the_word_the_index_holds():
+    # the index splits "patient's" into "patient" and "s"; the query word must be "patient"
+    assert parse("the patient's own home").words == ["the", "patient", "own", "home"]
+    assert parse("adult’s cast").words == ["adult", "cast"]
+
+
 def test_two_letter_word_inside_a_phrase_is_not_a_modifier():
     assert parse("rt knee brace", MODIFIERS).modifiers == []
 
