@@ -54,6 +54,7 @@ RAREST_MAX_CODES, RAREST_RATIO, RAREST_FACTOR = 10, 1.3, 0.7  # see Ranker._rare
 QUALIFIER_CONFLICT_FACTOR = 0.6  # a code stating another time unit, session size, age or power than asked
 ROMAN = dict(zip("2 3 4 5 6 7 8 9 10 11 12 13".split(), "ii iii iv v vi vii viii ix x xi xii xiii".split()))
 ROMAN_CONTEXT = {"type", "stage", "class", "level", "grade", "phase", "factor", "group", "tier", "category"}
+LITRES = {"liter", "liters", "litre", "litres", "l"}
 RARE = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
 BM25_SHARE = 1.0  # BM25F (scaled by coverage) beside squared coverage; 0.8-1.5 score alike on the dev set
 
@@ -516,6 +517,16 @@ class Ranker:
                 second.groups.append((pair, 0.9))
                 second.adjacent.add(tuple(pair))
 
+    def _litres(self) -> None:
+        """A volume in litres also matches the same volume in cc and ml, as CMS writes IV fluids
+        ("1 liter": 1000 cc)."""
+        for amount, unit in zip(self.specs, self.specs[1:]):
+            if unit.word in LITRES and re.fullmatch(r"\d{1,2}", amount.word):
+                amount.stems.add(str(int(amount.word) * 1000))
+                amount.terms += [(name, str(int(amount.word) * 1000), boost) for name, boost in FIELD_BOOSTS.items()]
+                unit.stems.update(("cc", "ml"))
+                unit.terms += [(name, text, boost) for text in ("cc", "ml") for name, boost in FIELD_BOOSTS.items()]
+
     def _part_frequency(self, part: str) -> int:
         """How many codes hold a word, as typed or by its stem in any weighted field ("beats")."""
         reader = self.opened.reader
@@ -640,6 +651,7 @@ class Ranker:
         self._join_pairs()
         self._abbreviate_runs()
         self._roman_numerals()
+        self._litres()
         values = [self._spec_vector(spec) for spec in self.specs]
         for spec, value in zip(self.specs, values):
             if not spec.weight:

@@ -110,6 +110,11 @@ def test_a_number_after_type_or_stage_matches_the_roman_numeral(index):
     assert top(index, "home sleep test type 3") == ["G0399"]
 
 
+def test_litres_match_cc_and_ml(index):
+    # J7030 says "1000 cc"; J7040 ("500 ml = 1 unit") led before
+    assert top(index, "normal saline infusion 1 liter") == ["J7030"]
+
+
 def test_a_plural_porter_stems_apart_matches_its_singular(index):
     # Porter stems "orthoses" to "orthos" and "orthosis" to "orthosi"; "prostheses" would win otherwise
     assert top(index, "ankle foot orthoses", n=3)[0].startswith("L19")
