@@ -115,7 +115,7 @@ class Importer:
         self.dosage = cms.read_drug_dosage(data)
         self.specialties = cms.read_specialties(data)
         self.term_2019 = cms.read_termination_dates_2019(data)
-        self.mined = vocab.mine_descriptor_abbreviations(self.rows)
+        self.mined = vocab.mine_descriptor_abbreviations(self.rows, english=vocab.english_words())
         self.clinical = vocab.clinical_abbreviations(cms.read_abbreviations(data))
         self.clinical_matcher = vocab.PhraseMatcher(self.clinical)
         self.lay = vocab.load_lay_terms(*lay_terms_paths)

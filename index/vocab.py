@@ -58,18 +58,17 @@ def _candidates(short_word: str, long_words: list[str]) -> str | None:
     return subseq[0] if subseq else None
 
 
-def mine_descriptor_abbreviations(rows: list[dict], min_count: int = 2) -> dict[str, str]:
+def mine_descriptor_abbreviations(rows: list[dict], min_count: int = 2, english: frozenset[str] = frozenset()) -> dict[str, str]:
     """Abbreviation -> expansion, mined from all short/long descriptor pairs."""
     pairs: Counter = Counter()
     seen: Counter = Counter()
     initials: set[tuple[str, str]] = set()  # exact initials of 3+ words: one pair is evidence enough
-    vocabulary = {w for row in rows for w in words(row["long_description"])}
+    in_long = Counter(w for row in rows for w in set(words(row["long_description"])))
     for row in rows:
         all_long = words(row["long_description"])
         long_words = [w for w in all_long if w not in STOP]
         for short_word in set(words(row["short_description"])):
-            # A word that CMS spells out somewhere is a word, not an abbreviation.
-            if short_word in vocabulary or short_word in STOP or not short_word.isalpha():
+            if short_word in STOP or not short_word.isalpha():
                 continue
             acronym = _acronym(short_word, all_long)
             if acronym:
@@ -79,14 +78,25 @@ def mine_descriptor_abbreviations(rows: list[dict], min_count: int = 2) -> dict[
                 seen[short_word] += 1
                 continue
             seen[short_word] += 1
-            expansion = _candidates(short_word, long_words)
+            # A word that CMS spells out somewhere is a word, not an abbreviation (but see below).
+            expansion = None if short_word in in_long else _candidates(short_word, long_words)
             if expansion:
                 pairs[(short_word, expansion)] += 1
     best: dict[str, tuple[str, int]] = {}
     for (short_word, expansion), count in pairs.items():
+        if short_word in in_long and not _mostly_initials(short_word, expansion, count, in_long, english):
+            continue
         if (count >= min_count or (short_word, expansion) in initials) and count > best.get(short_word, ("", 0))[1]:
             best[short_word] = (expansion, count)
     return {s: e for s, (e, c) in sorted(best.items()) if c * 2 >= seen[s]}
+
+
+def _mostly_initials(short_word: str, expansion: str, count: int, in_long: Counter, english: frozenset[str]) -> bool:
+    """True for initials that long descriptors also write now and then ("ak", "afo", "rbc": in
+    quotes or parentheses), but short descriptors far more often stand for the phrase: at least
+    three pairs, more than the long descriptors that hold the word, and not an English word."""
+    return (" " in expansion and count >= 3 and in_long[short_word] < count
+            and short_word not in english and len(short_word) >= 2)
 
 
 ACRONYM_SKIP = frozenset("a an and by for in of on or the to with".split())  # letters acronyms leave out

@@ -110,6 +110,11 @@ def test_a_number_after_type_or_stage_matches_the_roman_numeral(index):
     assert top(index, "home sleep test type 3") == ["G0399"]
 
 
+def test_coder_initials_cms_also_writes_in_long_descriptors(index):
+    # "bk" appears in a few long descriptors ('bk' orthosis), so it was not taken for an abbreviation
+    assert top(index, "bk shrinker") == ["L8440"]
+
+
 def test_litres_match_cc_and_ml(index):
     # J7030 says "1000 cc"; J7040 ("500 ml = 1 unit") led before
     assert top(index, "normal saline infusion 1 liter") == ["J7030"]

@@ -23,6 +23,18 @@ def test_exact_initials_of_three_words_need_one_pair_only():
     assert "kn" not in mine_descriptor_abbreviations(rows)
 
 
+def test_initials_long_descriptors_also_write_are_mined_when_short_ones_use_them_far_more():
+    ak = [{"short_description": f"Ak socket {i}", "long_description": f"Above knee, socket type {i}"} for i in range(4)]
+    quoted = [{"short_description": "Kafo double bar", "long_description": "Knee orthosis, double bar 'ak' orthosis"}]
+    assert mine_descriptor_abbreviations(ak + quoted)["ak"] == "above knee"  # 4 pairs, 1 long descriptor
+    assert "ak" not in mine_descriptor_abbreviations(ak[:2] + quoted)  # 2 pairs: not enough
+    # an English word stays a word however often the short descriptors use its letters
+    pad = [{"short_description": f"Pad {i}", "long_description": f"Protective absorbent dressing {i}"} for i in range(4)]
+    pad.append({"short_description": "Heel pad", "long_description": "Heel pad, foam"})
+    assert "pad" not in mine_descriptor_abbreviations(pad, english=frozenset({"pad"}))
+    assert mine_descriptor_abbreviations(pad)["pad"] == "protective absorbent dressing"
+
+
 def test_acronyms_are_initials_of_descriptor_phrases_most_frequent_first():
     texts = ["Negative pressure wound therapy electrical pump, stationary",
              "Dressing set for negative pressure wound therapy pump",
