@@ -382,6 +382,11 @@ class WordSpec:
     groups: list[tuple[list[str], float]] = field(default_factory=list)  # all-of descriptor terms, boost
     adjacent: set[tuple[str, ...]] = field(default_factory=set)  # groups whose terms must stand side by side
     spread: set[tuple[str, ...]] = field(default_factory=set)  # groups whose terms may sit in any text field
+
+    def also_matches(self, stemmed: str) -> None:
+        """Let the word match another index term too, in every weighted field ("feet": foot)."""
+        self.stems.add(stemmed)
+        self.terms += [(name, stemmed, boost) for name, boost in FIELD_BOOSTS.items()]
     prefix_boost: float = 0.0
     soft: dict[str, float] = field(default_factory=dict)  # neighbour stem -> similarity (partial credit)
 
@@ -456,8 +461,7 @@ class Ranker:
         spec = WordSpec(word, {stemmed}, 0.0, known=frequency > 0)
         spec.terms = [(name, stemmed, boost) for name, boost in FIELD_BOOSTS.items()]
         for singular in _singulars(word):
-            spec.stems.add(stem(singular))
-            spec.terms += [(name, stem(singular), boost) for name, boost in FIELD_BOOSTS.items()]
+            spec.also_matches(stem(singular))
         split = LETTERS_DIGITS.match(word)  # "als1" is also "als 1"
         if split:
             parts = [stem(part) for part in split.groups()]
@@ -511,8 +515,7 @@ class Ranker:
         for first, second in zip(self.specs, self.specs[1:]):
             roman = ROMAN.get(second.word)
             if first.word in ROMAN_CONTEXT and roman:
-                second.stems.add(roman)
-                second.terms += [(name, roman, boost) for name, boost in FIELD_BOOSTS.items()]
+                second.also_matches(roman)
                 pair = [stem(first.word), roman]  # "type iii" side by side beats a stray "3"
                 second.groups.append((pair, 0.9))
                 second.adjacent.add(tuple(pair))
@@ -522,10 +525,9 @@ class Ranker:
         ("1 liter": 1000 cc)."""
         for amount, unit in zip(self.specs, self.specs[1:]):
             if unit.word in LITRES and re.fullmatch(r"\d{1,2}", amount.word):
-                amount.stems.add(str(int(amount.word) * 1000))
-                amount.terms += [(name, str(int(amount.word) * 1000), boost) for name, boost in FIELD_BOOSTS.items()]
-                unit.stems.update(("cc", "ml"))
-                unit.terms += [(name, text, boost) for text in ("cc", "ml") for name, boost in FIELD_BOOSTS.items()]
+                amount.also_matches(str(int(amount.word) * 1000))
+                unit.also_matches("cc")
+                unit.also_matches("ml")
 
     def _part_frequency(self, part: str) -> int:
         """How many codes hold a word, as typed or by its stem in any weighted field ("beats")."""
@@ -538,9 +540,8 @@ class Ranker:
         for first, second in zip(self.specs, self.specs[1:]):
             joined = first.word + second.word
             if first.word.isalpha() and second.word.isalpha() and self.opened.document_frequency(joined):
-                for spec in (first, second):
-                    spec.stems.add(stem(joined))
-                    spec.terms += [(name, stem(joined), boost) for name, boost in FIELD_BOOSTS.items()]
+                first.also_matches(stem(joined))
+                second.also_matches(stem(joined))
 
     def _abbreviate_runs(self) -> None:
         """Words that spell out an abbreviation our descriptors use ("behind the ear": BTE) match
