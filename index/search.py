@@ -47,7 +47,7 @@ NEIGHBOR_CREDIT = 0.3  # coverage credit of such a word (times its similarity)
 NEIGHBOR_MAX_FREQUENCY = 5000  # words used by more codes than this need no neighbours
 PHRASE_BONUS = 1.1
 PAIR_BONUS = 0.1  # spread over the query's adjacent word pairs
-PREFIX_TERMS = 40  # words a typed prefix may expand to
+PREFIX_TERMS = 100  # words a typed prefix may expand to
 ABBREVIATION_MAX_FREQUENCY = 30  # a word in more codes than this is not expanded as a clinical abbreviation
 SPLIT_MIN, SPLIT_MIN_FREQUENCY = 3, 2  # a run-together word splits into parts this long, each in this many codes
 RAREST_MAX_CODES, RAREST_RATIO, RAREST_FACTOR = 10, 1.3, 0.7  # see Ranker._rarest_factor
@@ -172,6 +172,7 @@ class OpenIndex:
         self.scored = lru_cache(maxsize=8192)(self._scored)
         self.positions = lru_cache(maxsize=2048)(self._positions)
         self.name_stems = lru_cache(maxsize=4096)(self._name_stems)
+        self.completions = lru_cache(maxsize=4096)(self._completions)
         # Search results of this build, most recent last: a search box repeats queries (every
         # user types the same prefixes); a new build gets a new, empty cache.
         self.results: OrderedDict = OrderedDict()
@@ -236,6 +237,15 @@ class OpenIndex:
         names). Cached per build."""
         return (frozenset(stem(w) for w in words_of(self.long_of[docnum])),
                 tuple((name, frozenset(stem(w) for w in words_of(name))) for name in self.glossary_of[docnum]))
+
+    def _completions(self, prefix: str) -> tuple[str, ...]:
+        """The index words a typed prefix may be completing, the most used first (at most
+        PREFIX_TERMS: "ma" is "mask" and "machine" before "macugen"). Cached per build."""
+        found = []
+        for text in self.reader.expand_prefix("words", prefix):
+            word = text.decode() if isinstance(text, bytes) else text
+            found.append((-self.reader.doc_frequency("words", word), word))
+        return tuple(word for _n, word in heapq.nsmallest(PREFIX_TERMS, found))
 
     def _positions(self, name: str, text: str) -> dict[int, tuple[int, ...]]:
         """docnum -> word positions of a term in a field. Cached per build."""
@@ -407,13 +417,23 @@ class Ranker:
         self.candidates = max(CANDIDATES, needed)  # text hits ranked: at least as deep as the page asked for
         self.parsed = parsed
         self.status = status
-        self.words = [w for w in parsed.words if w not in STOP_WORDS]
+        # Places (in parsed.words) of the words that count: not stop words, except a last word
+        # still being typed ("hospital be" is on its way to "bed").
+        self.places = [i for i, w in enumerate(parsed.words) if w not in STOP_WORDS or self._typing_last(i)]
+        self.words = [parsed.words[i] for i in self.places]
         self.specs: list[WordSpec] = []
         self.did_you_mean: str | None = None
         self.corrected = False
         self.text_total = 0
         self.negated_query = bool(NEGATIONS & set(parsed.words))
         self.part_query = bool(PART_WORDS & set(parsed.words))
+
+    def _typing_last(self, i: int) -> bool:
+        """True for a stop word typed last, after other words, that index words start with."""
+        words = self.parsed.words
+        return (self.parsed.typing and i == len(words) - 1 and i > 0 and len(words[i]) >= 2
+                and words[i].isalpha() and any(w not in STOP_WORDS for w in words[:i])
+                and bool(self.opened.completions(words[i])))
 
     # -- the parts of the ranked list -----------------------------------------
     def _allowed(self, code: str) -> bool:
@@ -479,7 +499,8 @@ class Ranker:
                 spec.groups.append((stems, 0.8))
         if not frequency and word.isalpha():
             self._split(spec)
-        if self._may_be_typo(word, frequency):
+        completing = last and self.parsed.typing and bool(self.opened.completions(word))
+        if self._may_be_typo(word, frequency) and not completing:  # "wheelch" is being typed, not misspelt
             for fix in self._corrections(word):
                 self.corrected = True
                 spec.stems.add(stem(fix))
@@ -489,7 +510,7 @@ class Ranker:
             for neighbor, similarity in self.opened.neighbors.get(word, []):
                 if stem(neighbor) not in spec.stems:
                     spec.soft.setdefault(stem(neighbor), similarity)
-        if last and self.parsed.typing and len(word) >= 3 and not word.isdigit():
+        if last and self.parsed.typing and len(word) >= (2 if len(self.words) > 1 else 3) and not word.isdigit():
             spec.prefix = word
             spec.prefix_boost = 0.2 if spec.known else 0.6
         spec.weight = self._idf(frequency) if frequency else 0.0  # 0: set from its matches (_text_hits)
@@ -539,7 +560,8 @@ class Ranker:
         bedsores) match that word too, each of them."""
         for first, second in zip(self.specs, self.specs[1:]):
             joined = first.word + second.word
-            if first.word.isalpha() and second.word.isalpha() and self.opened.document_frequency(joined):
+            whole = all(w.isalpha() and len(w) >= 3 for w in (first.word, second.word))  # not "flu sh": flush
+            if whole and self.opened.document_frequency(joined):
                 first.also_matches(stem(joined))
                 second.also_matches(stem(joined))
 
@@ -547,8 +569,7 @@ class Ranker:
         """Words that spell out an abbreviation our descriptors use ("behind the ear": BTE) match
         the abbreviation too, each of them."""
         typed = self.parsed.words
-        content = [i for i, w in enumerate(typed) if w not in STOP_WORDS]
-        spec_at = dict(zip(content, self.specs))
+        spec_at = dict(zip(self.places, self.specs))
         for start in range(len(typed)):
             for end in range(start + 2, min(start + 5, len(typed)) + 1):
                 for abbr in self.opened.spelled_out.get(tuple(stem(w) for w in typed[start:end]), ()):
@@ -594,8 +615,8 @@ class Ranker:
             np.maximum(value, boost * opened.bm25_idf(int(present.sum())) * group * present, out=value)
         if spec.prefix:
             floor = (spec.weight or 1.0) * spec.prefix_boost
-            for text in list(opened.reader.expand_prefix("words", spec.prefix))[:PREFIX_TERMS]:
-                ids, _units = opened.scored("words", text.decode() if isinstance(text, bytes) else text)
+            for text in opened.completions(spec.prefix):
+                ids, _units = opened.scored("words", text)
                 value[ids] = np.where(value[ids] > 0, value[ids], floor)
         return value
 

@@ -6,6 +6,10 @@ same run, for an SQLite FTS5 bm25 baseline over the same corpus (short + long
 descriptors, query tokens quoted and OR-ed).
 
     python scripts/eval_search.py [--queries FILE] [--index DIR] [--corpus DIR] [--show-misses]
+                                  [--typing N]
+
+--typing N scores the queries as a search box sees them mid-word: the last word cut to its
+first N letters (queries whose last word is shorter than N + 2 letters, and code queries, are left out).
 """
 from __future__ import annotations
 
@@ -69,6 +73,16 @@ def evaluate(rows: list[dict], engine) -> dict[str, tuple[float, float, float, i
     return {k: (v[0] / v[3], v[1] / v[3], v[2] / v[3], v[3]) for k, v in sums.items()}
 
 
+def typed_so_far(rows: list[dict], letters: int) -> list[dict]:
+    """The rows whose last word is long enough, with that word cut to its first ``letters`` letters."""
+    cut = []
+    for row in rows:
+        words = row["query"].split()
+        if row.get("kind") != "code" and words and len(words[-1]) >= letters + 2:
+            cut.append(dict(row, query=" ".join(words[:-1] + [words[-1][:letters]])))
+    return cut
+
+
 def main() -> int:
     """Run both engines over the query file and print the table."""
     settings = from_environment()
@@ -77,8 +91,11 @@ def main() -> int:
     ap.add_argument("--index", default=settings["INDEX_DIR"])
     ap.add_argument("--corpus", default=settings["CORPUS_DIR"])
     ap.add_argument("--show-misses", action="store_true", help="print queries whose first hit is wrong")
+    ap.add_argument("--typing", type=int, metavar="N", help="cut each query's last word to its first N letters")
     args = ap.parse_args()
     rows = load_queries(Path(args.queries))
+    if args.typing:
+        rows = typed_so_far(rows, args.typing)
     index = CodeIndex(args.index)
 
     def ours(query: str) -> list[str]:

@@ -200,6 +200,25 @@ def test_unit_aliases(index):
     assert "J0696" in top(index, "ceftriaxone 250 mg", n=3)
 
 
+@pytest.mark.parametrize("q, start", [
+    ("hospital be", "Hospital bed"),  # "be" is a stop word, but here it is "bed" being typed
+    ("cpap ma", "Continuous positive airway pressure"),  # two letters, read with the words before
+])
+def test_a_short_last_word_is_completed_from_the_words_before(index, q, start):
+    assert index.search(q, limit=1).hits[0].long_description.startswith(start)
+
+
+def test_a_word_being_typed_is_not_corrected_as_a_typo(index):
+    result = index.search("wheelch")
+    assert result.did_you_mean is None
+    assert "wheelchair" in result.hits[0].long_description.lower()
+
+
+def test_a_two_letter_word_being_typed_is_not_glued_to_the_word_before(index):
+    # "flu" + "sh" would spell "flush" (heparin lock flush)
+    assert "G0008" in top(index, "flu sh", n=2)
+
+
 def test_typeahead_prefix_of_last_word(index):
     hits = index.search("oxygen concentr", limit=3).hits
     assert len(hits) == 3 and all("concentrator" in h.long_description.lower() for h in hits)
