@@ -60,3 +60,14 @@ def test_bench_routes_false_in_config_wins_over_environment(fixture_index, monke
     monkeypatch.setenv("CODESEARCH_BENCH_ROUTES", "1")
     client = create_app({"INDEX_DIR": str(fixture_index), "TESTING": True, "BENCH_ROUTES": False}).test_client()
     assert client.get("/bench/hello").status_code == 404
+
+
+def test_eval_typing_cuts_the_last_word_and_skips_short_ones_and_codes():
+    spec = importlib.util.spec_from_file_location("eval_search", SCRIPT.parent / "eval_search.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = [{"query": "oxygen concentrator", "relevant": ["E1390"], "kind": "abbrev"},
+            {"query": "cpap mask", "relevant": ["A7030"], "kind": "lay"},  # "mask": too short to cut to 3
+            {"query": "j 1100", "relevant": ["J1100"], "kind": "code"}]
+    cut = module.typed_so_far(rows, 3)
+    assert cut == [{"query": "oxygen con", "relevant": ["E1390"], "kind": "abbrev"}]
