@@ -100,15 +100,16 @@ def _with_without(text: str, query: bool) -> set[str]:
     return found
 
 
-def _read(text: str, patterns: Patterns, ages: bool) -> frozenset[str]:
-    """The qualifiers a text states, minutes counted out ("60 minutes" is an hour)."""
+def _read(text: str, patterns: Patterns, query: bool) -> frozenset[str]:
+    """The qualifiers a text states, minutes counted out ("60 minutes" is an hour); a query's ages
+    ("6 year old") and "no <part>" count too."""
     text = text.lower()
     found = {name for pattern, name in patterns if pattern.search(text)}
-    found |= _with_without(text, query=ages)
+    found |= _with_without(text, query)
     for match in _MINUTES.finditer(text):
         minutes = int(match.group(1))
         found.add("hour" if minutes == 60 else f"{minutes} minutes")
-    for match in _AGE.finditer(text) if ages else ():
+    for match in _AGE.finditer(text) if query else ():
         years = int(match.group(1) or match.group(2))
         found.add("pediatric" if years <= 10 else "adult" if years >= 18 else "")
     found.discard("")
@@ -119,12 +120,12 @@ def _read(text: str, patterns: Patterns, ages: bool) -> frozenset[str]:
 
 def descriptor_qualifiers(text: str) -> frozenset[str]:
     """Qualifiers a CMS descriptor states (empty for most codes)."""
-    return _read(text, DESCRIPTOR, ages=False)
+    return _read(text, DESCRIPTOR, query=False)
 
 
 def query_qualifiers(text: str) -> frozenset[str]:
     """Qualifiers a query asks for (empty when it names none)."""
-    return _read(text, QUERY, ages=True)
+    return _read(text, QUERY, query=True)
 
 
 def family(qualifier: str) -> str:

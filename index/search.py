@@ -392,13 +392,13 @@ class WordSpec:
     groups: list[tuple[list[str], float]] = field(default_factory=list)  # all-of descriptor terms, boost
     adjacent: set[tuple[str, ...]] = field(default_factory=set)  # groups whose terms must stand side by side
     spread: set[tuple[str, ...]] = field(default_factory=set)  # groups whose terms may sit in any text field
+    prefix_boost: float = 0.0
+    soft: dict[str, float] = field(default_factory=dict)  # neighbour stem -> similarity (partial credit)
 
     def also_matches(self, stemmed: str) -> None:
         """Let the word match another index term too, in every weighted field ("feet": foot)."""
         self.stems.add(stemmed)
         self.terms += [(name, stemmed, boost) for name, boost in FIELD_BOOSTS.items()]
-    prefix_boost: float = 0.0
-    soft: dict[str, float] = field(default_factory=dict)  # neighbour stem -> similarity (partial credit)
 
 
 NEGATIONS = {"no", "not", "without", "none", "never", "declined", "refused", "absent"}
