@@ -7,16 +7,25 @@ import re
 from dataclasses import dataclass, field
 
 from . import faq
+from .facts import SOURCES
 from .query import CODE_IN_TEXT, MODIFIER_ALIASES, normalize
 from .search import CodeIndex, Hit
 
-INTENTS = ("what_is", "who_uses", "when_used", "find_code", "rvu", "status", "modifier", "unknown")
+INTENTS = ("what_is", "who_uses", "when_used", "find_code", "rvu", "status", "modifier", "modifiers_for_code",
+           "payment", "coverage", "unknown")
 
 RULES: list[tuple[str, re.Pattern]] = [
-    ("rvu", re.compile(r"\b(w?rvus?|relative values?|value units?|work values?|values? of|worth|how much (is|does)|"
-                       r"pay(s|ment)?|paid|reimburs\w*|fee schedule amount)\b")),
+    ("rvu", re.compile(r"\b(w?rvus?|relative values?|value units?|work values?|values? of|worth|"
+                       r"practice expense|malpractice)\b")),
+    ("payment", re.compile(r"\b(how much|payments?|pay(ment)? rates?|rates?|amounts?|payment limit|payment allowance|allowance|"
+                           r"allowable|fees?|fee schedule amount|reimburs\w*|prices?|pricing|costs?|dollars?|asp|"
+                           r"what (does|do|will|would) [\w ]{0,30}\bpay|what medicare pays|paid)\b|\$")),
     ("status", re.compile(r"\b(status|active|inactive|terminated|deleted|discontinued|retired|obsolete|expired|valid|"
-                          r"billable|still|replaced|current|in effect|effective)\b")),
+                          r"billable|still|replaced|replacement|current|in effect|effective|happened|"
+                          r"(use|bill) (now|instead))\b")),
+    ("coverage", re.compile(r"\b(cover(ed|s|age)?|payable|non-?covered|pay(s)? for|(will|does|would) medicare pay|"
+                            r"(can|may|should) (i|we|you) (bill|charge|submit (it )?to) medicare|"
+                            r"bill(ed|able)? to medicare|medicare (pay|cover)\w*|excluded)\b")),
     ("who_uses", re.compile(r"\b(who|whom|which (specialt\w+|providers?|doctors?|physicians?|clinicians?)|"
                             r"what (kind|type|sort)s? of (providers?|doctors?|physicians?|specialt\w+|clinicians?)|"
                             r"what (providers?|doctors?|physicians?|clinicians?|suppliers?)|"
@@ -28,7 +37,8 @@ RULES: list[tuple[str, re.Pattern]] = [
 ]
 FIND_CODE = re.compile(r"\b(code|codes|hcpcs|cpt)\b.*\b(for|of|is|used for)\b|\b(which|what) (code|hcpcs)|"
                        r"\b(code|hcpcs|billing code) for\b|^(code|hcpcs)\b")
-MODIFIER_WORD = re.compile(r"\b(modifier|modifiers|mod)\b", re.I)
+MODIFIER_WORD = re.compile(r"\b(modifier|modifiers|mod|mods)\b", re.I)
+PCTC_WORDS = re.compile(r"\bprofessional (and|or|&) technical (component|part)s?\b")
 FILLER = re.compile(
     r"\b(what('?s| is| are)?|whats|which|is|the|a|an|hcpcs|cpt|level ii|billing|code|codes|for|of|to|use|used|"
     r"do|does|i|we|you|can|tell|me|please|find|need|looking|bill|get|there|that|this|with)\b")
@@ -54,11 +64,13 @@ def classify(question: str, codes: list[str], modifier: str | None) -> tuple[str
     """(intent, confidence) of a normalised question, given the codes found in it."""
     lowered = question.lower()
     if modifier and not codes:
-        for intent, pattern in RULES[:3]:  # rvu, status, who_uses; otherwise it is about the modifier
+        for intent, pattern in RULES[:1]:  # rvu; otherwise it is about the modifier
             if pattern.search(lowered):
                 return intent, 0.9
         return "modifier", 0.95
     if codes:
+        if MODIFIER_WORD.search(lowered) or PCTC_WORDS.search(lowered):
+            return "modifiers_for_code", 0.9
         for intent, pattern in RULES:
             if pattern.search(lowered):
                 return intent, 0.95
@@ -95,13 +107,19 @@ class Answerer:
         self.index = index
         self.public_url = public_url.rstrip("/")
 
-    def source(self, code: str) -> str:
-        """The code page URL of a code."""
-        return f"{self.public_url}/v1/codes/{code}"
+    def source(self, code: str, base_url: str | None = None) -> str:
+        """The code page URL of a code (the human-readable page; /v1/codes/<code> serves the same facts as JSON)."""
+        return f"{(base_url or self.public_url).rstrip('/')}/codes/{code}"
 
-    def answer(self, raw: str, limit: int = 5) -> Answer:
-        """The answer to one question."""
-        question = normalize(raw)
+    def answer(self, raw: str, limit: int = 5, base_url: str | None = None) -> Answer:
+        """The answer to one question; code-page links start with ``base_url`` (the request's host) when given."""
+        answer = self._answer(normalize(raw), limit)
+        if answer.code and answer.source:
+            answer.source = self.source(answer.code, base_url)
+        return answer
+
+    def _answer(self, question: str, limit: int) -> Answer:
+        """The answer to one normalised question (code-page links relative to the configured public URL)."""
         opened = self.index.open()
         codes = list(dict.fromkeys(f"{m.group(1).upper()}{m.group(2)}" for m in CODE_IN_TEXT.finditer(question)))
         # Code-shaped but outside HCPCS Level II (W-Z letters, CPT's five digits): still a code question.
@@ -121,12 +139,8 @@ class Answerer:
         return self._about(question, intent, confidence, record, limit)
 
     def _about(self, question: str, intent: str, confidence: float, record: dict, limit: int) -> Answer:
-        """An answer about one known code: its stored FAQ entry for the intent, with the facts behind it."""
-        text, facts = compose(intent, record)
-        stored = next((f for f in record.get("faq", []) if f["intent"] == (
-            "what_is" if intent == "modifier" else intent)), None)
-        if stored:
-            text, facts["faq_question"] = stored["answer"], stored["question"]
+        """An answer about one known code, composed from its facts, with the facts and their sources."""
+        text, facts = compose(intent, record, question)
         results = self.index.search(record["code"], limit=limit).hits
         return Answer(question, intent, record["code"], text, facts, self.source(record["code"]), confidence, results)
 
@@ -187,23 +201,43 @@ class Answerer:
         return Answer(question, "unknown", None, text, {}, None, 0.0)
 
 
-def compose(intent: str, record: dict) -> tuple[str, dict]:
-    """(answer text, facts used) for one intent about one record."""
+def _sources(*keys: str) -> list[dict]:
+    """The files and editions behind an answer."""
+    return [{"key": k, "source": SOURCES[k]} for k in dict.fromkeys(keys) if k in SOURCES]
+
+
+def compose(intent: str, record: dict, question: str = "") -> tuple[str, dict]:
+    """(answer text, facts used, with their sources) for one intent about one record."""
     base = {"code": record["code"], "status": record["status"]}
     if intent == "rvu":
-        pfs = record.get("pfs")
-        return faq.rvu_sentence(record), {**base, "pfs": pfs}
+        return faq.rvu_sentence(record, question), {**base, "pfs": record.get("pfs"),
+                                                    "payment": record.get("payment"), "sources": _sources("pfs")}
+    if intent == "payment":
+        return faq.payment_answer(record), {**base, "payment": record.get("payment"), "pfs": record.get("pfs"),
+                                            "sources": _sources("pfs", "opps", "asp")}
+    if intent == "coverage":
+        return faq.coverage_answer(record), {**base, "coverage": record.get("coverage"),
+                                             "statute": record.get("statute"),
+                                             "manual_references": record.get("manual_references"),
+                                             "sources": _sources("hcpcs_admin", "pfs")}
+    if intent == "modifiers_for_code":
+        return faq.modifiers_answer(record), {**base, "modifiers": record.get("modifiers"),
+                                              "sources": _sources("pfs", "hcpcs_admin", "ptp")}
     if intent == "status":
         return faq.status_sentence(record), {**base, "terminated_date": record.get("terminated_date"),
                                              "status_basis": record.get("status_basis"),
-                                             "added_date": record.get("added_date")}
+                                             "history": record.get("history"),
+                                             "sources": _sources("record_2024", "hcpcs", "hcpcs_admin")}
     if intent == "who_uses":
-        return faq.who_uses_answer(record), {**base, "specialties": record.get("specialties"),
-                                             "type_of_service": record.get("type_of_service"),
-                                             "pricing_indicator": record.get("pricing_indicator")}
+        who = record.get("who") or {}
+        keys = (["claims"] if who.get("claims") else []) + ["hcpcs_admin", "pfs"] + (["typical"] if who.get("typical") else [])
+        return faq.who_uses_answer(record), {**base, "who": who, "specialties": record.get("specialties"),
+                                             "sources": _sources(*keys)}
     if intent == "when_used":
+        context = record.get("context") or []
         return faq.when_used_answer(record), {**base, "long_description": record["long_description"],
-                                              "pfs_status": (record.get("pfs") or {}).get("status_code"),
-                                              "coverage": record.get("coverage")}
+                                              "context": context,
+                                              "sources": _sources("hcpcs", *(c["source"] for c in context))}
     return faq.what_is_answer(record), {**base, "kind": record["kind"], "long_description": record["long_description"],
-                                        "section": record.get("section"), "drug_names": record.get("drug_names")}
+                                        "section": record.get("section"), "drug_names": record.get("drug_names"),
+                                        "sources": _sources("hcpcs")}

@@ -120,3 +120,97 @@ def read_termination_dates_2019(data: Path) -> dict[str, str]:
             if term.isdigit():
                 dates[line[:5].strip()] = f"{term[:4]}-{term[4:6]}-{term[6:]}"
     return dates
+
+
+# Files added for the per-code facts (SOURCES.md sections 4, 17-19), with the edition each answer names.
+PFS_RVU = "pprrvu_2025_oct_rvu25d_hcpcs_level2.csv"
+MUE = "ncci_mue_2024q3_hcpcs_level2.csv"
+PTP = {"practitioner": "ncci_ptp_practitioner_2024q3_level2_pairs.csv",
+       "outpatient hospital": "ncci_ptp_outpatient_hospital_2024q3_level2_pairs.csv"}
+RECORD_2024 = "hcpcs_2024jul_record.csv"
+RBCS = "rbcs_hcpcs_level2.csv"
+ACTION = "lookup_action_code.csv"
+PTP_IN_FORCE = "9999-12-31"
+
+
+def read_pfs_indicators(data: Path) -> dict[str, dict]:
+    """PFS payment policy indicators per code (the row without a modifier) and the modifiers it has rows for."""
+    indicators: dict[str, dict] = {}
+    modifier_rows: dict[str, list[str]] = defaultdict(list)
+    for row in read_csv(data / PFS_RVU):
+        if row["MOD"].strip():
+            modifier_rows[row["HCPCS"]].append(row["MOD"].strip())
+            continue
+        indicators[row["HCPCS"]] = {
+            "pctc": row["PCTC_IND"].strip(), "bilateral": row["BILAT_SURG"].strip(),
+            "assistant": row["ASST_SURG"].strip(), "co_surgery": row["CO_SURG"].strip(),
+            "team": row["TEAM_SURG"].strip(), "multiple_procedure": row["MULT_PROC"].strip(),
+            "non_facility_na": row["NON_FAC_NA_INDICATOR"].strip() == "NA",
+            "facility_na": row["FACILITY_NA_INDICATOR"].strip() == "NA",
+            "conversion_factor": float(row["CONV_FACTOR"]),
+            "not_used_for_medicare_payment": row["NOT_USED_FOR_MEDICARE_PAYMENT"].strip() == "+",
+            "global_days": row["GLOB_DAYS"].strip(),
+        }
+    for code, mods in modifier_rows.items():
+        if code in indicators:
+            indicators[code]["modifier_rows"] = mods
+    return indicators
+
+
+def read_mue(data: Path) -> dict[str, list[dict]]:
+    """NCCI medically unlikely edits (July 2024) per code, one entry per setting."""
+    mue: dict[str, list[dict]] = defaultdict(list)
+    for row in read_csv(data / MUE):
+        mue[row["hcpcs"]].append({
+            "setting": row["service_type"].strip().lower(), "units": int(row["mue_units"]),
+            "mai": row["mai"].strip(), "mai_description": row["mai_desc"].strip(),
+            "rationale": row["mue_rationale"].strip(), "effective": row["effective"].strip()})
+    return dict(mue)
+
+
+def read_ptp_pairs(data: Path) -> dict[str, list[dict]]:
+    """NCCI procedure-to-procedure edits in force (July 2024) per code, seen from that code's side."""
+    pairs: dict[str, list[dict]] = defaultdict(list)
+    for setting, name in PTP.items():
+        for row in read_csv(data / name):
+            if row["deletion_date"].strip() != PTP_IN_FORCE or row["modifier_indicator"].strip() == "9":
+                continue
+            common = {"setting": setting, "modifier_indicator": row["modifier_indicator"].strip(),
+                      "rationale": row["ptp_rationale"].strip(), "effective": row["file_effective"].strip()}
+            pairs[row["column1"]].append({"code": row["column2"], "denied": row["column2"], **common})
+            pairs[row["column2"]].append({"code": row["column1"], "denied": row["column2"], **common})
+    for rows in pairs.values():
+        rows.sort(key=lambda p: (p["code"], p["setting"]))
+    return dict(pairs)
+
+
+def read_record_2024(data: Path) -> dict[str, dict]:
+    """Termination date, cross-references and action code per code in the July 2024 HCPCS record."""
+    actions = read_lookup(data, ACTION)
+    record: dict[str, dict] = {}
+    for row in read_csv(data / RECORD_2024):
+        action = row["action"].strip()
+        record[row["hcpcs_code"]] = {
+            "terminated_date": row["date_term"].strip() or None,
+            "xref": row["xref"].split(),
+            "action": {"code": action, "description": actions.get(action, "")} if action else None,
+            "added_date": row["date_added"].strip() or None,
+        }
+    return record
+
+
+def read_rbcs(data: Path) -> dict[str, dict]:
+    """CMS RBCS category, subcategory and family per code."""
+    return {row["hcpcs_code"]: {
+        "category": row["rbcs_category"].strip(), "subcategory": row["rbcs_subcategory"].strip(),
+        "family": row["rbcs_family"].strip() if row["rbcs_family"].strip() != "No RBCS Family" else None,
+        "procedure": row["rbcs_procedure"].strip() == "Procedure"} for row in read_csv(data / RBCS)}
+
+
+def read_typical_providers(path: Path) -> list[dict]:
+    """The curated who-typically-orders/provides table (corpus/vocab/typical_providers.csv)."""
+    if not path.exists():
+        return []
+    return [{"match": r["match"].strip(), "key": r["key"].strip(), "orders": r["orders"].strip(),
+             "provides": r["provides"].strip(), "line": n}
+            for n, r in enumerate(read_csv(path), start=2)]

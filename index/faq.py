@@ -4,13 +4,8 @@ Nothing here may add a fact that the record's fields do not hold.
 """
 from __future__ import annotations
 
-# Pricing indicators of the DMEPOS fee schedule group (CMS record layout, field 9).
-DMEPOS_PRICING = {"31", "32", "33", "34", "35", "36", "37", "38", "39", "45", "46"}
+from .facts import money
 
-
-def _lower_first(text: str) -> str:
-    """Text with its first letter lower-cased (CMS descriptors are sentence case)."""
-    return text[:1].lower() + text[1:] if text else text
 
 
 def _percent(share: float) -> str:
@@ -23,29 +18,188 @@ def kind_phrase(record: dict) -> str:
     return "HCPCS Level II modifier" if record["kind"] == "modifier" else "HCPCS Level II code"
 
 
+def _replacement(record: dict) -> str:
+    """'CMS cross-references J3247 (active): use that code instead.' or ''."""
+    history = record.get("history") or {}
+    if history.get("replaced_by"):
+        codes = ", ".join(history["replaced_by"])
+        return f"CMS cross-references it to {codes}, the active code to use instead."
+    if record["status"] == "terminated" and history.get("cross_references"):
+        return f"CMS cross-references it to {', '.join(history['cross_references'])} (not active either)."
+    return ""
+
+
 def status_sentence(record: dict) -> str:
-    """Whether the code is active or terminated, with the date and basis."""
+    """Whether the code is active or terminated, with the date, how the date is known, and the replacement."""
     code = record["code"]
+    history = record.get("history") or {}
     if record["status"] == "terminated":
-        when = f" (terminated {record['terminated_date']})" if record.get("terminated_date") else ""
-        return (f"{code} is a terminated code{when}: it is no longer valid for new claims. "
-                f"Basis: {record['status_basis']}.")
-    return f"{code} is active in the January 2026 HCPCS file."
+        date = record.get("terminated_date")
+        if history.get("termination_basis") == "exact":
+            text = (f"{code} is terminated: it was deleted effective {date} (TERM_DT in the July 2024 CMS HCPCS "
+                    f"record) and is no longer valid for services after that date.")
+        else:
+            when = f" (end date about {date})" if date else ""
+            text = (f"{code} is terminated{when}: it is no longer valid for new claims. The exact date is not on "
+                    f"record here; this is a heuristic ({record['status_basis'].removeprefix('heuristic: ')}).")
+        replacement = _replacement(record)
+        return f"{text} {replacement}".strip()
+    added = f" It was added on {history['added_date']}." if history.get("added_date") else ""
+    return f"{code} is active in the January 2026 HCPCS file.{added}"
 
 
-def rvu_sentence(record: dict) -> str:
-    """The PFS RVUs of a code, or what is known when it has none."""
+RVU_COMPONENTS = [
+    ("facility_pe_rvu", "facility practice expense RVU", ("facility pe", "facility practice")),
+    ("non_facility_pe_rvu", "non-facility practice expense RVU", ("non-facility pe", "nonfacility pe",
+                                                                   "non facility pe", "office pe",
+                                                                   "non-facility practice", "practice expense")),
+    ("malpractice_rvu", "malpractice RVU", ("malpractice", "mp rvu", "liability")),
+    ("facility_total_rvu", "facility total RVU", ("facility total",)),
+    ("non_facility_total_rvu", "non-facility total RVU", ("non-facility total", "nonfacility total", "total rvu")),
+]
+
+
+def _asked_component(question: str) -> tuple[str, str] | None:
+    """The RVU component a question names, as (field, label)."""
+    lowered = question.lower()
+    for name, label, phrases in RVU_COMPONENTS:
+        if any(p in lowered for p in phrases):
+            return name, label
+    return None
+
+
+def rvu_sentence(record: dict, question: str = "") -> str:
+    """The PFS RVUs of a code (the component asked for first), in dollars too, or what is known without them."""
     code, pfs = record["code"], record.get("pfs")
     if not pfs:
         return (f"{code} is not in the October 2025 Medicare Physician Fee Schedule relative value file, "
-                f"so CMS publishes no RVUs for it.")
+                f"so CMS publishes no RVUs for it. " + _non_pfs_payment(record)).strip()
+    asked = _asked_component(question)
+    lead = ""
+    if asked and pfs.get(asked[0]) is not None:
+        lead = f"{code} has a {asked[1]} of {pfs[asked[0]]:.2f} (October 2025 PFS). "
     if pfs["work_rvu"]:
-        return (f"{code} has a work RVU of {pfs['work_rvu']:.2f} in the October 2025 Medicare Physician Fee "
-                f"Schedule (total {pfs['non_facility_total_rvu']:.2f} non-facility, "
-                f"{pfs['facility_total_rvu']:.2f} facility; PFS status {pfs['status_code']}: "
-                f"{pfs['status_description']}).")
-    return (f"{code} has no physician work RVU (0.00) in the October 2025 Medicare Physician Fee Schedule; "
-            f"its PFS status is {pfs['status_code']}: {pfs['status_description']}.")
+        body = (f"{code} has a work RVU of {pfs['work_rvu']:.2f} in the October 2025 Medicare Physician Fee "
+                f"Schedule (practice expense {pfs['non_facility_pe_rvu']:.2f} non-facility, "
+                f"{pfs['facility_pe_rvu']:.2f} facility; malpractice {pfs['malpractice_rvu']:.2f}; "
+                f"total {pfs['non_facility_total_rvu']:.2f} non-facility, {pfs['facility_total_rvu']:.2f} facility; "
+                f"PFS status {pfs['status_code']}: {pfs['status_description']}).")
+    else:
+        body = (f"{code} has no physician work RVU (0.00) in the October 2025 Medicare Physician Fee Schedule; "
+                f"its PFS status is {pfs['status_code']}: {pfs['status_description']}.")
+    return f"{lead}{body} {pfs_dollars_sentence(record)}".strip()
+
+
+def pfs_dollars_sentence(record: dict) -> str:
+    """The PFS national amounts in dollars, or ''."""
+    pfs = ((record.get("payment") or {}).get("pfs")) or {}
+    if not pfs.get("paid"):
+        return ""
+    parts = []
+    if not pfs["non_facility_na"]:
+        parts.append(f"{money(pfs['non_facility_usd'])} non-facility (office)")
+    if not pfs["facility_na"]:
+        parts.append(f"{money(pfs['facility_usd'])} facility")
+    elif parts:
+        parts[-1] += ", with no facility amount"
+    if not parts:
+        return ""
+    return (f"National PFS payment: {' and '.join(parts)} (total RVUs × conversion factor "
+            f"{pfs['conversion_factor']}, October 2025 PFS, before geographic adjustment).")
+
+
+def _non_pfs_payment(record: dict) -> str:
+    """What pays a code the PFS does not price, from the payment facts."""
+    pay = record.get("payment") or {}
+    parts = []
+    if pay.get("asp"):
+        asp = pay["asp"]
+        parts.append(f"As a Part B drug it is paid at the ASP payment limit: ${asp['limit_text']} per "
+                     f"{asp['billing_unit']} billing unit (January 2026 ASP file).")
+    if pay.get("other") and not pay.get("asp"):
+        parts.append(f"Medicare pays it under {pay['other']}.")
+    return " ".join(parts)
+
+
+def payment_answer(record: dict) -> str:
+    """What Medicare pays for a code, in dollars, by payment system, with editions."""
+    code = record["code"]
+    pay = record.get("payment") or {}
+    parts = []
+    cov = (record.get("coverage") or {}).get("code", "")
+    if cov in {"I", "M", "S"}:
+        parts.append(coverage_sentence(record))
+    pfs = pay.get("pfs") or {}
+    dollars = pfs_dollars_sentence(record)
+    if dollars:
+        parts.append(dollars.replace("National PFS payment:", f"Medicare's national PFS payment for {code} is", 1))
+    elif record.get("pfs"):
+        p = record["pfs"]
+        parts.append(f"The Physician Fee Schedule does not pay {code} on its own: PFS status {p['status_code']} "
+                     f"({p['status_description']}).")
+    opps = pay.get("opps") or {}
+    if opps.get("rate_usd"):
+        parts.append(f"Hospital outpatient (OPPS) payment rate: {money(opps['rate_usd'])}, APC {opps['apc']}, "
+                     f"status indicator {opps['status_indicator']} (CY2025 OPPS Addendum B).")
+    elif opps:
+        parts.append(f"Under the hospital OPPS its status indicator is {opps['status_indicator']}: "
+                     f"{_lower_first(opps['description'])} (CY2025).")
+    other = _non_pfs_payment(record)
+    if other:
+        parts.append(other)
+    if not parts:
+        parts.append(f"The payment files here (PFS October 2025, OPPS CY2025, ASP January 2026) hold no amount "
+                     f"for {code}.")
+    if record["status"] == "terminated":
+        parts.insert(0, status_sentence(record))
+    return " ".join(parts)
+
+
+def coverage_sentence(record: dict) -> str:
+    """Medicare coverage in plain words from the coverage code, or ''."""
+    for item in record.get("context", []):
+        if item["source"] == "hcpcs_admin" and ("cover" in item["text"] or "pay for it" in item["text"]):
+            return item["text"]
+    return ""
+
+
+def coverage_answer(record: dict) -> str:
+    """Does Medicare cover a code: coverage code, PFS status, and where a coder checks local policy."""
+    code = record["code"]
+    parts = []
+    sentence = coverage_sentence(record)
+    parts.append(f"{code}: {sentence}" if sentence else
+                 f"The HCPCS file gives {code} no Medicare coverage code.")
+    if record["status"] == "terminated":
+        parts.append(status_sentence(record))
+    pfs = record.get("pfs")
+    if pfs and pfs["status_code"] in {"N", "X", "I", "B", "P", "E"}:
+        parts.append(f"Physician Fee Schedule status {pfs['status_code']}: {pfs['status_description']}.")
+    other = _non_pfs_payment(record)
+    if other and (record.get("coverage") or {}).get("code") not in {"I", "M", "S"}:
+        parts.append(other)
+    parts.append("Local and national coverage determinations (LCDs, NCDs) are not among the files here: "
+                 "check your MAC's LCDs and the CMS Medicare Coverage Database for the conditions of coverage.")
+    return " ".join(parts)
+
+
+def modifiers_answer(record: dict) -> str:
+    """The modifiers that apply to a code, each with the CMS field behind it."""
+    code = record["code"]
+    mods = record.get("modifiers") or []
+    if record["kind"] == "modifier":
+        return what_is_answer(record)
+    if not mods:
+        return (f"No CMS field we hold calls for a particular modifier on {code} (its PFS indicators, DMEPOS "
+                f"pricing indicator and NCCI pairs do not). Payer-specific modifiers (for example GA or GZ for an "
+                f"advance beneficiary notice, KX when policy requirements are met) depend on the claim.")
+    listed = "; ".join(f"{m['modifier']} ({m['reason']})" for m in mods)
+    return f"Modifiers for {code}: {listed}."
+
+
+def _lower_first(text: str) -> str:
+    """Text with its first letter lower-cased (CMS descriptors are sentence case)."""
+    return text[:1].lower() + text[1:] if text else text
 
 
 def compose_plain_language(record: dict) -> str:
@@ -74,56 +228,64 @@ def _setting_sentence(record: dict) -> str:
 
 
 def compose_clinical_context(record: dict) -> str:
-    """Where the code sits in HCPCS and how CMS classifies it."""
+    """Where the code sits in HCPCS and the facts about when it is used."""
     parts = [f"Section: {record['section']}."]
-    setting = _setting_sentence(record)
-    if setting:
-        parts.append(setting)
-    coverage = record.get("coverage")
-    if coverage and coverage.get("description"):
-        parts.append(f"Medicare coverage code {coverage['code']}: {coverage['description']}.")
-    billing = record.get("drug_billing")
-    if billing and billing.get("billing_unit"):
-        parts.append(f"Billed per {billing['billing_unit'].lower()} unit.")
+    parts += [item["text"] for item in record.get("context", [])]
+    if len(parts) == 1:
+        setting = _setting_sentence(record)
+        parts += [setting] if setting else []
     return " ".join(parts)
 
 
+def _claims_sentence(code: str, claims: list[dict]) -> str:
+    """Specialties from 2023 claims, ranked only as far as the data ranks them."""
+    exact = [c for c in claims if c["rank_exact"]]
+    rest = [c for c in claims if not c["rank_exact"]]
+    lead = exact or claims[:1]
+    text = (f"In 2023 Medicare Part B claims, {code} was billed mostly by "
+            + ", ".join(f"{c['specialty']} ({_percent(c['share'])})" for c in lead) + " of services")
+    tail = rest if exact else rest[1:]
+    if tail:
+        text += "; also among its billers, in an order the data does not fix: " + ", ".join(c["specialty"] for c in tail)
+    return text + " (CMS Physician & Other Practitioners data, partial extract)."
+
+
 def who_uses_answer(record: dict) -> str:
-    """Who bills the code, as far as the data says."""
-    code, specialties = record["code"], record.get("specialties") or []
-    if specialties:
-        listed = ", ".join(f"{s['specialty']} ({_percent(s['share'])})" for s in specialties[:5])
-        return (f"In 2023 Medicare Part B claims, {code} was billed mostly by: {listed} of services. "
-                f"Source: CMS Medicare Physician & Other Practitioners data (partial extract).")
-    parts = [f"The CMS files here do not say which specialties bill {code}."]
-    pricing = record.get("pricing_indicator") or {}
+    """Who bills the code: claims by specialty where held, the billing channel from CMS fields, typical practice."""
+    code, who = record["code"], record.get("who") or {}
     if record["kind"] == "modifier":
-        parts.append("A modifier is appended to a procedure code by whoever bills that procedure.")
-    elif pricing.get("code") in DMEPOS_PRICING:
-        parts.append("It is priced as durable medical equipment, prosthetics, orthotics or supplies, "
-                     "which suppliers bill to the DME contractors.")
-    pfs = record.get("pfs") or {}
-    if pfs.get("status_code") == "M":
-        parts.append("It is a measurement (quality-data) code, reported by clinicians taking part in quality reporting.")
-    setting = _setting_sentence(record)
-    if setting:
-        parts.append(setting)
+        return f"Modifier {code} is appended by whoever bills the code it modifies. " + what_is_answer(record)
+    parts = []
+    if who.get("claims"):
+        parts.append(_claims_sentence(code, who["claims"]))
+    if who.get("provider_types"):
+        verb = "It is billed" if parts else f"{code} is billed"
+        parts.append(f"{verb} by {', '.join(who['provider_types'])} ({who['channel_basis']}).")
+    elif who.get("channel_basis"):
+        parts.append(f"{code} is {who['channel_basis']}.")
+    if who.get("not_payable_by_medicare") and code[0] not in "ST":
+        parts.append("Medicare does not pay for it; Medicaid or other payers may.")
+    typical = who.get("typical")
+    if typical:
+        bits = []
+        if typical["orders"]:
+            bits.append(f"ordered by {typical['orders']}")
+        if typical["provides"]:
+            bits.append(f"provided by {typical['provides']}")
+        parts.append("Typically " + " and ".join(bits) + " (typical practice, not claims data).")
+    if not who.get("claims"):
+        parts.append(f"No specialty breakdown of claims is held for {code}.")
     return " ".join(parts)
 
 
 def when_used_answer(record: dict) -> str:
-    """When the code is reported, from its descriptor, status and payment fields."""
+    """When the code is reported: the descriptor, then the facts beyond it (family, siblings, setting, coverage)."""
     code = record["code"]
-    verb = "Append" if record["kind"] == "modifier" else "Report"
-    parts = [f"{verb} {code} for: {_lower_first(record['long_description'])}."]
+    verb = "Append" if record["kind"] == "modifier" else "Use"
+    parts = [f"{verb} {code} for {_lower_first(record['long_description']).rstrip('.')}."]
     if record["status"] == "terminated":
         parts.append(status_sentence(record))
-    pfs = record.get("pfs") or {}
-    if pfs.get("status_code"):
-        parts.append(f"Medicare physician fee schedule status {pfs['status_code']}: {pfs['status_description']}.")
-    coverage = record.get("coverage")
-    if coverage and coverage.get("description"):
-        parts.append(f"Medicare coverage: {_lower_first(coverage['description'])}.")
+    parts += [item["text"] for item in record.get("context", []) if "cross-references" not in item["text"]]
     return " ".join(parts)
 
 
@@ -136,6 +298,12 @@ def what_is_answer(record: dict) -> str:
         answer += f" Section: {record['section']}."
     if record.get("drug_names"):
         answer += " Products: " + ", ".join(record["drug_names"][:4]) + "."
+    usage = record.get("modifier_usage")
+    if usage:
+        sections = "; ".join(f"{x['section']} ({x['codes']})" for x in usage["sections"])
+        answer += (f" In the CMS fields held here it applies to {usage['codes']} active codes "
+                   f"({', '.join(usage['reasons'])}), mostly in: {sections}; for example "
+                   f"{', '.join(usage['examples'][:4])}.")
     if record["status"] == "terminated":
         answer += " " + status_sentence(record)
     return answer
@@ -152,5 +320,12 @@ def compose_faq(record: dict) -> list[dict]:
         {"intent": "status", "question": f"Is {label} active?", "answer": status_sentence(record)},
     ]
     if record["kind"] != "modifier":
-        faq.append({"intent": "rvu", "question": f"What is the work RVU of {code}?", "answer": rvu_sentence(record)})
+        faq += [
+            {"intent": "modifiers_for_code", "question": f"Which modifiers go with {code}?",
+             "answer": modifiers_answer(record)},
+            {"intent": "payment", "question": f"How much does Medicare pay for {code}?",
+             "answer": payment_answer(record)},
+            {"intent": "coverage", "question": f"Does Medicare cover {code}?", "answer": coverage_answer(record)},
+            {"intent": "rvu", "question": f"What is the work RVU of {code}?", "answer": rvu_sentence(record)},
+        ]
     return faq

@@ -11,11 +11,13 @@ import re
 from pathlib import Path
 
 from . import cms_files as cms
-from . import vocab
+from . import facts, vocab
 from .faq import compose_faq, compose_clinical_context, compose_plain_language
 
 CORPUS_FILE = "codes.jsonl.gz"
+RELEASE_DATE = "2026-01-01"
 VOCAB_FILE = "vocabulary.json"
+TYPICAL_FILE = "typical_providers.csv"
 
 
 def _short_status(text: str) -> str:
@@ -39,9 +41,13 @@ def _money(value: str) -> float | None:
     return float(value) if value else None
 
 
-def _status(row: dict, term_2019: dict[str, str]) -> dict:
+def _status(row: dict, term_2019: dict[str, str], record_2024: dict | None = None) -> dict:
     """Active or terminated, the date where known, and how that is known."""
     code = row["code"]
+    exact = (record_2024 or {}).get("terminated_date")
+    if exact and exact < RELEASE_DATE:
+        return {"status": "terminated", "terminated_date": exact,
+                "status_basis": "TERM_DT in the July 2024 CMS HCPCS record"}
     if row["code_type"] == "modifier":
         if code in term_2019:
             return {"status": "terminated", "terminated_date": term_2019[code],
@@ -50,11 +56,11 @@ def _status(row: dict, term_2019: dict[str, str]) -> dict:
                 "status_basis": "listed in the January 2026 HCPCS file with no termination on record"}
     if row["likely_terminated_before_2025"] == "Y":
         date = term_2019.get(code)
-        basis = ("in the HCPCS file but absent from the October 2025 physician fee schedule "
+        basis = ("heuristic: in the HCPCS file but absent from the October 2025 physician fee schedule "
                  "and the CY2025 OPPS payment file")
         if row["opps_si"] == "D":
             date = date or "2024-12-31"
-            basis = "OPPS CY2025 status indicator D (discontinued code)"
+            basis = "heuristic: OPPS CY2025 status indicator D (discontinued code)"
         elif date:
             basis = "TERM_DT in the 2019 CMS HCPCS file"
         return {"status": "terminated", "terminated_date": date, "status_basis": basis}
@@ -96,6 +102,18 @@ def _coded(code: str, description: str) -> dict | None:
     return {"code": code, "description": description} if code else None
 
 
+def _statute(raw: str) -> str | None:
+    """A CMS statute cell ('1862A7') as a citation ('§1862(a)(7)')."""
+    match = re.fullmatch(r"(\d{4})([a-z])(\d+)", raw.strip(), re.I)
+    return f"§{match.group(1)}({match.group(2).lower()})({match.group(3)})" if match else (raw.strip() or None)
+
+
+def _manual_references(row: dict) -> list[str]:
+    """Coverage Issues Manual and Medicare Carriers Manual references."""
+    refs = [f"CIM {r}" for r in row["cim_refs"].split()] + [f"MCM {r}" for r in row["mcm_refs"].split()]
+    return refs
+
+
 def _types_of_service(raw: str, tos: dict[str, str]) -> list[dict]:
     """Each type-of-service letter of a code with its CMS meaning."""
     return [{"code": ch, "description": tos.get(ch, "")} for ch in raw.strip()]
@@ -104,7 +122,7 @@ def _types_of_service(raw: str, tos: dict[str, str]) -> list[dict]:
 class Importer:
     """Holds the lookups and vocabularies read once, and composes records."""
 
-    def __init__(self, data: Path, lay_terms_paths: list[Path]):
+    def __init__(self, data: Path, lay_terms_paths: list[Path], typical_path: Path | None = None):
         self.data = data
         self.rows = cms.read_codes(data)
         self.sections = cms.read_sections(data)
@@ -115,6 +133,12 @@ class Importer:
         self.dosage = cms.read_drug_dosage(data)
         self.specialties = cms.read_specialties(data)
         self.term_2019 = cms.read_termination_dates_2019(data)
+        self.record_2024 = cms.read_record_2024(data)
+        self.rbcs = cms.read_rbcs(data)
+        self.pfs_indicators = cms.read_pfs_indicators(data)
+        self.mue = cms.read_mue(data)
+        self.pairs = cms.read_ptp_pairs(data)
+        self.typical = cms.read_typical_providers(typical_path) if typical_path else []
         self.mined = vocab.mine_descriptor_abbreviations(self.rows, english=vocab.english_words())
         self.clinical = vocab.clinical_abbreviations(cms.read_abbreviations(data))
         self.clinical_matcher = vocab.PhraseMatcher(self.clinical)
@@ -134,7 +158,7 @@ class Importer:
             "short_description": row["short_description"],
             "long_description": row["long_description"],
             "section": _section(code, kind, self.sections),
-            **_status(row, self.term_2019),
+            **_status(row, self.term_2019, self.record_2024.get(code)),
             "added_date": row["add_date"] or None,
             "action_effective_year": int(row["action_effective_year"]) if row["action_effective_year"] else None,
             "type_of_service": _types_of_service(row["type_of_service"], self.tos),
@@ -145,6 +169,9 @@ class Importer:
             "pfs": _pfs(row, self.pfs_status),
             "opps": _opps(row, self.opps_meanings),
             "cross_references": row["xref"].split() if row["xref"] else [],
+            "statute": _statute(row["statute"]),
+            "manual_references": _manual_references(row),
+            "rbcs": self.rbcs.get(code),
             "drug_names": [d["name"] for d in self.drugs.get(code, [])],
             "drug_details": self.drugs.get(code, []),
             "drug_billing": self.dosage.get(code),
@@ -152,15 +179,57 @@ class Importer:
             "synonyms": list(dict.fromkeys(vocab.record_abbreviations(row, self.mined) + abbreviations)),
             "lay_terms": list(dict.fromkeys(lay_terms)),
         }
+        return record
+
+    def add_facts(self, record: dict, families: facts.Families, active: set[str]) -> dict:
+        """The per-code facts (who, when, modifiers, payment, limits, pairs, history, similar) and the texts."""
+        code = record["code"]
+        indicators = self.pfs_indicators.get(code)
+        pairs = self.pairs.get(code, [])
+        pay = facts.payment(record, indicators)
+        history = facts.history(code, record, record["added_date"], self.record_2024.get(code), active)
+        similar = families.similar(record)
+        addon = facts.add_on(record, indicators, similar)
+        mue = self.mue.get(code, [])
+        record.update({
+            "history": history,
+            "payment": pay,
+            "modifiers": facts.modifiers(record, indicators, pairs),
+            "mue": mue,
+            "ncci_pairs": pairs,
+            "who": facts.who(record, facts.typical_row(code, record.get("rbcs"), self._section_start(code),
+                                                       self.typical)),
+            "add_on": addon,
+            "similar": similar,
+            "comparison": families.comparison(record),
+        })
+        record["context"] = facts.context(record, pay, addon, similar, mue, history)
+        return record
+
+    @staticmethod
+    def add_texts(record: dict) -> dict:
+        """The sentences composed from a record's facts: plain language, clinical context, FAQ."""
         record["plain_language"] = compose_plain_language(record)
         record["clinical_context"] = compose_clinical_context(record)
         record["faq"] = compose_faq(record)
         return record
 
+    def _section_start(self, code: str) -> str:
+        """The range start of the letter section holding a code."""
+        return next((start for start, end, _ in self.sections if start <= code <= end), "")
+
     def records(self):
         """Every record, in code order."""
-        for row in self.rows:
-            yield self.record(row)
+        base = [self.record(row) for row in self.rows]
+        families = facts.Families(base)
+        active = {r["code"] for r in base if r["status"] == "active"}
+        for record in base:
+            self.add_facts(record, families, active)
+        usage = facts.modifier_usage(base)
+        for record in base:
+            if record["kind"] == "modifier":
+                record["modifier_usage"] = usage.get(record["code"])
+            yield self.add_texts(record)
 
     def vocabulary(self) -> dict:
         """Query-time vocabulary: abbreviations mined from CMS and the clinical list."""
@@ -186,7 +255,7 @@ class Importer:
 def import_cms(data: Path, corpus: Path) -> int:
     """Write ``codes.jsonl`` and ``vocabulary.json`` into ``corpus``; return the record count."""
     glossaries = [corpus / "vocab" / "lay_terms.csv", *sorted((corpus / "vocab" / "lay").glob("*.csv"))]
-    importer = Importer(data, glossaries)
+    importer = Importer(data, glossaries, corpus / "vocab" / TYPICAL_FILE)
     corpus.mkdir(parents=True, exist_ok=True)
     tmp = corpus / (CORPUS_FILE + ".tmp")
     count = 0

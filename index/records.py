@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 CODE_PATTERN = r"^([A-CE-V][0-9]{4}|[A-Z0-9]{2})$"
+FAQ_INTENTS = ["what_is", "who_uses", "when_used", "status", "rvu", "modifiers_for_code", "payment", "coverage"]
 
 
 class Coded(Schema):
@@ -49,9 +50,55 @@ class Specialty(Schema):
 class Faq(Schema):
     """A question about a code and its answer."""
 
-    intent = fields.String(required=True, validate=validate.OneOf(["what_is", "who_uses", "when_used", "status", "rvu"]))
+    intent = fields.String(required=True, validate=validate.OneOf(FAQ_INTENTS))
     question = fields.String(required=True, validate=validate.Length(min=1))
     answer = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class Fact(Schema):
+    """One stated fact and the key of the source it comes from (index.facts.SOURCES)."""
+
+    text = fields.String(required=True, validate=validate.Length(min=1))
+    source = fields.String(required=True)
+
+
+class ModifierRule(Schema):
+    """A modifier that applies to a code and the CMS field that makes it apply."""
+
+    modifier = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{2}$"))
+    reason = fields.String(required=True)
+
+
+class Mue(Schema):
+    """A medically unlikely edit: most units per patient per day in one setting."""
+
+    setting = fields.String(required=True)
+    units = fields.Integer(required=True, validate=validate.Range(min=0))
+    mai = fields.String(required=True)
+    mai_description = fields.String(required=True)
+    rationale = fields.String(required=True)
+    effective = fields.String(required=True)
+
+
+class Pair(Schema):
+    """An NCCI procedure-to-procedure edit seen from one code: the other code, and which one is denied."""
+
+    code = fields.String(required=True)
+    denied = fields.String(required=True)
+    setting = fields.String(required=True)
+    modifier_indicator = fields.String(required=True, validate=validate.OneOf(["0", "1"]))
+    rationale = fields.String(required=True)
+    effective = fields.String(required=True)
+
+
+class Similar(Schema):
+    """A sibling code and the words that set the two apart."""
+
+    code = fields.String(required=True)
+    short_description = fields.String(required=True)
+    status = fields.String(required=True)
+    this_code_says = fields.String(required=True)
+    other_says = fields.String(required=True)
 
 
 class CodeRecord(Schema):
@@ -86,6 +133,20 @@ class CodeRecord(Schema):
     plain_language = fields.String(required=True)
     clinical_context = fields.String(required=True)
     faq = fields.List(fields.Nested(Faq), required=True, validate=validate.Length(min=1))
+    statute = fields.String(allow_none=True, load_default=None)
+    manual_references = fields.List(fields.String(), load_default=list)
+    rbcs = fields.Dict(allow_none=True, load_default=None)
+    history = fields.Dict(load_default=dict)
+    payment = fields.Dict(load_default=dict)
+    modifiers = fields.List(fields.Nested(ModifierRule), load_default=list)
+    mue = fields.List(fields.Nested(Mue), load_default=list)
+    ncci_pairs = fields.List(fields.Nested(Pair), load_default=list)
+    who = fields.Dict(load_default=dict)
+    add_on = fields.Dict(allow_none=True, load_default=None)
+    similar = fields.List(fields.Nested(Similar), load_default=list)
+    comparison = fields.Dict(allow_none=True, load_default=None)
+    context = fields.List(fields.Nested(Fact), load_default=list)
+    modifier_usage = fields.Dict(allow_none=True, load_default=None)
 
 
 RECORD_SCHEMA = CodeRecord()

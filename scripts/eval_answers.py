@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Score question answering on a file in the format of ../shared/eval/dev_qa.jsonl.
+"""Score question answering on ../shared/eval/dev_qa.jsonl and dev_answer_facts.jsonl.
 
 Prints intent accuracy and code accuracy (the code the answer is about, or for find_code the
-top suggested code, is in `relevant`), overall and per intent.
+top suggested code, is in `relevant`), overall and per intent; then, for the answer-facts file, the
+pass rate by kind (an answer passes when every `must` group has one alternative in its text,
+case-insensitive).
 
-    python scripts/eval_answers.py [--questions FILE] [--index DIR] [--show-misses]
+    python scripts/eval_answers.py [--questions FILE] [--facts FILE] [--index DIR] [--show-misses]
 """
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ def main() -> int:
     settings = from_environment()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--questions", default=str(ROOT.parent / "shared" / "eval" / "dev_qa.jsonl"))
+    ap.add_argument("--facts", default=str(ROOT.parent / "shared" / "eval" / "dev_answer_facts.jsonl"),
+                    help="answer-facts file ('' to skip)")
     ap.add_argument("--index", default=settings["INDEX_DIR"])
     ap.add_argument("--show-misses", action="store_true")
     args = ap.parse_args()
@@ -51,7 +55,37 @@ def main() -> int:
         print(f"{key:<12}{n:>4}  {ok_intent / n:>10.3f}  {ok_code / n:>8.3f}")
     if args.show_misses:
         print("\n".join(misses))
+    if args.facts:
+        score_facts(answerer, Path(args.facts), args.show_misses)
     return 0
+
+
+def passes(text: str, must: list[list[str]]) -> list[list[str]]:
+    """The `must` groups none of whose alternatives occur in the answer text (empty: the answer passes)."""
+    lowered = f"\n{text.lower()}\n"
+    return [group for group in must if not any(alt.lower() in lowered for alt in group)]
+
+
+def score_facts(answerer: Answerer, path: Path, show_misses: bool) -> None:
+    """Print the answer-facts pass rate by kind."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    stats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    misses = []
+    for row in rows:
+        answer = answerer.answer(row["question"])
+        missing = passes(answer.answer, row["must"])
+        for key in ("all", row["kind"]):
+            stats[key][0] += not missing
+            stats[key][1] += 1
+        if missing:
+            misses.append(f"MISS [{row['kind']}] {row['question']!r} ({answer.intent}/{answer.code}) lacks "
+                          f"{[g[:3] for g in missing]}\n     {answer.answer[:400]}")
+    print(f"\n{'kind':<16}{'n':>4}  {'facts pass':>10}")
+    for key in ["all"] + sorted(k for k in stats if k != "all"):
+        ok, n = stats[key]
+        print(f"{key:<16}{n:>4}  {ok / n:>10.3f}")
+    if show_misses:
+        print("\n".join(misses))
 
 
 if __name__ == "__main__":

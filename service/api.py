@@ -56,7 +56,7 @@ def code_page(code: str):
 
 def _answer(question: str, limit: int):
     """The JSON answer to a question."""
-    answer = get_answerer().answer(question, limit=limit)
+    answer = get_answerer().answer(question, limit=limit, base_url=request.host_url)
     body = asdict(answer)
     body["results"] = [asdict(h) if not isinstance(h, dict) else h for h in answer.results]
     return jsonify(schemas.answer_response.dump(body))

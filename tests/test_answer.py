@@ -57,7 +57,8 @@ def test_rvu_with_values_quotes_them(answerer):
 
 def test_who_uses_without_data_does_not_invent_specialties(answerer):
     answer = answerer.answer("who bills G9306")
-    assert "do not say which specialties" in answer.answer
+    assert "No specialty breakdown of claims is held for G9306" in answer.answer
+    assert "quality measures" in answer.answer and not answer.facts["specialties"]
 
 
 def test_who_uses_with_data_lists_specialties(answerer):
@@ -79,22 +80,26 @@ def test_cpt_codes_and_modifiers_are_explained_not_invented(answerer):
 
 
 def test_source_is_the_code_page(answerer):
-    assert answerer.answer("define g0008").source == "http://example.test/v1/codes/G0008"
+    assert answerer.answer("define g0008").source == "http://example.test/codes/G0008"
+    assert answerer.answer("define g0008", base_url="http://host.test:81/").source == "http://host.test:81/codes/G0008"
 
 
 def test_who_uses_a_drug_does_not_call_it_equipment(answerer):
     answer = answerer.answer("who uses J1100")
     assert "durable medical equipment" not in answer.answer.lower()
-    assert "do not say which specialties" in answer.answer
+    assert "No specialty breakdown" in answer.answer and "administer the drug" in answer.answer
 
 
 def test_who_uses_a_dme_item_names_the_supplier_channel(answerer):
-    assert "DME contractors" in answerer.answer("who bills E0601").answer
+    assert "DMEPOS suppliers, who bill the DME Medicare Administrative Contractors" in \
+        answerer.answer("who bills E0601").answer
 
 
 @pytest.mark.parametrize("question, intent", [
     ("Can I still bill J0135?", "status"), ("is j0135 billable", "status"),
-    ("what does G0438 pay", "rvu"), ("reimbursement for G0438", "rvu"),
+    ("what does G0438 pay", "payment"), ("reimbursement for G0438", "payment"),
+    ("does medicare cover E0601", "coverage"), ("is A4261 payable by medicare", "coverage"),
+    ("what modifiers go with E0601", "modifiers_for_code"), ("what replaced G0202", "status"),
     ("what providers bill T1019", "who_uses"), ("which doctors bill A0426", "who_uses"),
     ("in what situations is S9088 billed", "when_used"), ("definition of T1019", "what_is"),
 ])
