@@ -200,11 +200,17 @@ def read_record_2024(data: Path) -> dict[str, dict]:
 
 
 def read_rbcs(data: Path) -> dict[str, dict]:
-    """CMS RBCS category, subcategory and family per code."""
-    return {row["hcpcs_code"]: {
-        "category": row["rbcs_category"].strip(), "subcategory": row["rbcs_subcategory"].strip(),
-        "family": row["rbcs_family"].strip() if row["rbcs_family"].strip() != "No RBCS Family" else None,
-        "procedure": row["rbcs_procedure"].strip() == "Procedure"} for row in read_csv(data / RBCS)}
+    """CMS RBCS category, subcategory and family per code (a code's latest row; a named family wins a tie)."""
+    rows: dict[str, tuple] = {}
+    for row in read_csv(data / RBCS):
+        family = row["rbcs_family"].strip()
+        key = (row["rbcs_date_effective"], family != "No RBCS Family")
+        if row["hcpcs_code"] not in rows or key > rows[row["hcpcs_code"]][0]:
+            rows[row["hcpcs_code"]] = (key, {
+                "category": row["rbcs_category"].strip(), "subcategory": row["rbcs_subcategory"].strip(),
+                "family": family if family != "No RBCS Family" else None,
+                "procedure": row["rbcs_procedure"].strip() == "Procedure"})
+    return {code: value for code, (_, value) in rows.items()}
 
 
 def read_typical_providers(path: Path) -> list[dict]:

@@ -30,6 +30,7 @@ PFS_PAID = {"A", "R", "T"}
 ADD_ON = re.compile(r"\b(add-on|each additional|list separately|in addition to)\b", re.I)
 WORD = re.compile(r"[a-z0-9]+(?:[.\-/][a-z0-9]+)*")
 STOP = frozenset("a an and or of the for to in on with by per at as is be each".split())
+GENERIC = frozenset("injection mg mcg ml gm g unit units dose per each supply supplies device item".split())
 
 
 def fact(text: str, source: str) -> dict:
@@ -145,22 +146,26 @@ def _pfs_modifiers(ind: dict) -> list[dict]:
     return out
 
 
+DME_PRICING_NAMES = {"31": "frequently serviced", "32": "inexpensive or routinely purchased", "33": "oxygen",
+                     "36": "capped rental", "38": "orthotics and prosthetics"}
+
+
 def _dme_modifiers(pricing: str, record: dict) -> list[dict]:
     """Rental and purchase modifiers implied by a DMEPOS pricing indicator."""
-    basis = f"DMEPOS pricing indicator {pricing}"
+    basis = f"DMEPOS pricing indicator {pricing} ({DME_PRICING_NAMES.get(pricing, '')})"
     if pricing == "36":
-        return [{"modifier": "RR", "reason": f"{basis} (capped rental): billed as a monthly rental"},
+        return [{"modifier": "RR", "reason": f"{basis}: billed as a monthly rental"},
                 {"modifier": "KH", "reason": f"{basis}: first rental month"},
                 {"modifier": "KI", "reason": f"{basis}: second and third rental months"},
                 {"modifier": "KJ", "reason": f"{basis}: rental months four to thirteen"}]
     if pricing == "32":
-        return [{"modifier": "NU", "reason": f"{basis} (inexpensive or routinely purchased): bought new"},
+        return [{"modifier": "NU", "reason": f"{basis}: bought new"},
                 {"modifier": "UE", "reason": f"{basis}: bought used"},
                 {"modifier": "RR", "reason": f"{basis}: rented"}]
     if pricing in {"31", "33"}:
         return [{"modifier": "RR", "reason": f"{basis}: paid as a rental"}]
     if pricing == "38" and record["code"][0] == "L":
-        return [{"modifier": m, "reason": f"{basis} (orthotics and prosthetics): the side fitted"} for m in ("RT", "LT")]
+        return [{"modifier": m, "reason": f"{basis}: the side fitted"} for m in ("RT", "LT")]
     return []
 
 
@@ -218,6 +223,16 @@ def modifier_usage(records: list[dict]) -> dict[str, dict]:
     return usage
 
 
+def usage_facts(usage: dict | None) -> list[dict]:
+    """The codes a modifier goes with, as facts for its 'when is it used' answer."""
+    if not usage:
+        return []
+    sections = "; ".join(f"{x['section']} ({x['codes']})" for x in usage["sections"][:3])
+    return [fact(f"CMS fields call for it on {usage['codes']} active codes ({', '.join(usage['reasons'])}), "
+                 f"for example {', '.join(usage['examples'][:4])}.", "pfs"),
+            fact(f"Those codes are mostly in: {sections}.", "hcpcs")]
+
+
 # ---------------------------------------------------------------- who bills it
 
 
@@ -252,14 +267,56 @@ def billing_channel(record: dict) -> tuple[list[str], str] | None:
         return ["DMEPOS suppliers, who bill the DME Medicare Administrative Contractors"], \
             f"DMEPOS pricing indicator {pricing}"
     if pricing == "51":
-        return ["physician offices, infusion centers and hospital outpatient departments that administer the drug"
-                + (", or pharmacies and DME suppliers for drugs used through equipment" if "P" in tos or "R" in tos
-                   else "")], "a Part B drug (pricing indicator 51)"
+        if (record.get("rbcs") or {}).get("subcategory") == "Drugs Administered Through DME":
+            return ["pharmacies and DME suppliers that supply the drug for use with equipment (nebulizer, pump)"], \
+                "a Part B drug given through DME (pricing indicator 51; RBCS: drugs administered through DME)"
+        return ["physician offices, infusion centers and hospital outpatient departments that administer the drug"], \
+            "a Part B drug (pricing indicator 51)"
     if pricing in {"21", "22"} or letter in {"P", "U"}:
         return ["clinical laboratories"], "a laboratory code (Clinical Laboratory Fee Schedule)"
     if pfs_status in PFS_PAID or pricing in {"11", "12", "13"}:
         return ["physicians and non-physician practitioners, paid under the Physician Fee Schedule"], \
             f"PFS status {pfs_status or pricing}"
+    return _channel_from_tos(record, tos, pricing)
+
+
+TOS_CHANNELS = [  # (type-of-service letters, provider types, why), most specific first
+    ("L", "ESRD facilities and home dialysis suppliers", "type of service L (ESRD supplies)"),
+    ("E", "DMEPOS suppliers of enteral and parenteral nutrition", "type of service E (enteral/parenteral)"),
+    ("K", "audiologists and hearing aid suppliers", "type of service K (hearing items and services)"),
+    ("Q", "optometrists, ophthalmologists and optical suppliers", "type of service Q (vision items or services)"),
+    ("J", "DMEPOS suppliers (therapeutic shoe fitters, pedorthists)", "type of service J (diabetic shoes)"),
+    ("V", "physician offices, pharmacies, mass immunizers and hospitals that give it",
+     "type of service V (vaccines), paid like a vaccine"),
+    ("PRAS", "DMEPOS suppliers, who bill the DME Medicare Administrative Contractors",
+     "type of service P, R, A or S (DME, prosthetics, orthotics, supplies)"),
+]
+OPPS_PAID = {"G", "H", "J1", "J2", "K", "P", "Q1", "Q2", "Q3", "Q4", "R", "S", "T", "U", "V", "X"}
+
+
+def _channel_from_tos(record: dict, tos: set[str], pricing: str) -> tuple[list[str], str] | None:
+    """The billing channel from the type of service, the pricing indicator and the OPPS status."""
+    code = record["code"]
+    for letters, who_bills, why in TOS_CHANNELS:
+        if tos & set(letters):
+            return [who_bills], why
+    if pricing == "55":
+        return ["physicians and practitioners who apply casts and splints"], "pricing indicator 55 (splints and casts)"
+    if pricing == "57" and "4" in tos:
+        return ["physician offices, imaging centers and hospitals that supply the agent for an imaging study"], \
+            "type of service 4 (diagnostic radiology), carrier-priced"
+    opps = (record.get("opps") or {}).get("status_indicator", "")
+    if opps in OPPS_PAID:
+        return ["hospital outpatient departments, paid under OPPS"], f"OPPS status indicator {opps}"
+    if code[0] == "J" or (code[0] == "Q" and code < "Q4100"):
+        return ["physician offices, infusion centers and hospital outpatient departments that administer the drug"], \
+            "a drug code"
+    coverage = (record.get("coverage") or {}).get("code", "")
+    if coverage == "I":
+        return ["providers, to Medicaid or other payers"], "coverage code I: Medicare does not pay for it"
+    if coverage in {"M", "S"}:
+        return ["providers, to other insurers or to the patient"], f"coverage code {coverage}: Medicare does not cover it"
+    return None
     if coverage == "I":
         return ["providers, to Medicaid or other payers"], "coverage code I: Medicare does not pay for it"
     if coverage in {"M", "S"}:
@@ -334,7 +391,8 @@ class Families:
                 continue
             self.groups[self.group(r)].append(r["code"])
             self.sections[r["section"]].append(r)
-        self.words = {r["code"]: set(words(r["long_description"])) for r in records}
+        self.words = {r["code"]: {w for w in words(r["long_description"]) if w not in GENERIC and not any(
+            ch.isdigit() for ch in w)} for r in records}
         self.work = {name: sorted(r["pfs"]["work_rvu"] for r in rows
                                   if r["status"] == "active" and r.get("pfs") and r["pfs"].get("work_rvu"))
                      for name, rows in self.sections.items()}
@@ -359,7 +417,7 @@ class Families:
             if sibling["status"] == "terminated" and record["status"] == "active":
                 continue
             score = _jaccard(mine, self.words[other])
-            if score >= 0.25:
+            if score >= 0.3:
                 scored.append((-score, abs(int(other[1:]) - int(code[1:])) if other[0] == code[0] else 10 ** 5, other))
         out = []
         for _, _, other in sorted(scored)[:limit]:

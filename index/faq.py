@@ -260,7 +260,7 @@ def who_uses_answer(record: dict) -> str:
         parts.append(_claims_sentence(code, who["claims"]))
     if who.get("provider_types"):
         verb = "It is billed" if parts else f"{code} is billed"
-        parts.append(f"{verb} by {', '.join(who['provider_types'])} ({who['channel_basis']}).")
+        parts.append(f"{verb} by {', '.join(who['provider_types'])} — {who['channel_basis']}.")
     elif who.get("channel_basis"):
         parts.append(f"{code} is {who['channel_basis']}.")
     if who.get("not_payable_by_medicare") and code[0] not in "ST":
@@ -272,7 +272,8 @@ def who_uses_answer(record: dict) -> str:
             bits.append(f"ordered by {typical['orders']}")
         if typical["provides"]:
             bits.append(f"provided by {typical['provides']}")
-        parts.append("Typically " + " and ".join(bits) + " (typical practice, not claims data).")
+        lead = "Typically" if parts else f"{code} is typically"
+        parts.append(f"{lead} " + " and ".join(bits) + " (typical practice, not claims data).")
     if not who.get("claims"):
         parts.append(f"No specialty breakdown of claims is held for {code}.")
     return " ".join(parts)

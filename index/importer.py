@@ -229,6 +229,7 @@ class Importer:
         for record in base:
             if record["kind"] == "modifier":
                 record["modifier_usage"] = usage.get(record["code"])
+                record["context"] += facts.usage_facts(record["modifier_usage"])
             yield self.add_texts(record)
 
     def vocabulary(self) -> dict:
