@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -213,10 +214,24 @@ def read_rbcs(data: Path) -> dict[str, dict]:
     return {code: value for code, (_, value) in rows.items()}
 
 
+TYPICAL_MATCHES = {"range", "rbcs_family", "rbcs_subcategory", "section"}
+CODE_RANGE = re.compile(r"^([A-V])\d{4}-\1\d{4}$")
+
+
 def read_typical_providers(path: Path) -> list[dict]:
-    """The curated who-typically-orders/provides table (corpus/vocab/typical_providers.csv)."""
+    """The curated who-typically-orders/provides table (corpus/vocab/typical_providers.csv), checked row by row."""
     if not path.exists():
         return []
-    return [{"match": r["match"].strip(), "key": r["key"].strip(), "orders": r["orders"].strip(),
-             "provides": r["provides"].strip(), "line": n}
-            for n, r in enumerate(read_csv(path), start=2)]
+    rows = []
+    for line, r in enumerate(read_csv(path), start=2):
+        row = {"match": (r.get("match") or "").strip(), "key": (r.get("key") or "").strip(),
+               "orders": (r.get("orders") or "").strip(), "provides": (r.get("provides") or "").strip(), "line": line}
+        problem = ("match must be one of " + ", ".join(sorted(TYPICAL_MATCHES)) if row["match"] not in TYPICAL_MATCHES
+                   else "a range is written A0425-A0436 (one letter, start <= end)" if row["match"] == "range" and (
+                       not CODE_RANGE.match(row["key"]) or row["key"][:5] > row["key"][6:])
+                   else "key is empty" if not row["key"]
+                   else "orders or provides must say who" if not (row["orders"] or row["provides"]) else "")
+        if problem:
+            raise ValueError(f"{path}:{line}: {problem}")
+        rows.append(row)
+    return rows

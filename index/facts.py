@@ -418,9 +418,10 @@ class Families:
                 continue
             score = _jaccard(mine, self.words[other])
             if score >= 0.3:
-                scored.append((-score, abs(int(other[1:]) - int(code[1:])) if other[0] == code[0] else 10 ** 5, other))
+                distance = abs(int(other[1:]) - int(code[1:])) if other[0] == code[0] else 10 ** 5
+                scored.append((other[0] != code[0], -score, distance, other))
         out = []
-        for _, _, other in sorted(scored)[:limit]:
+        for *_, other in sorted(scored)[:limit]:
             sibling = self.by_code[other]
             only_mine, only_theirs = difference(record["long_description"], sibling["long_description"])
             out.append({"code": other, "short_description": sibling["short_description"],

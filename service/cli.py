@@ -12,7 +12,11 @@ from . import config as cfg
 def _import_cms(args) -> int:
     """Write corpus/ from the CMS files."""
     from index.importer import import_cms
-    count = import_cms(Path(args.data), Path(args.corpus))
+    try:
+        count = import_cms(Path(args.data), Path(args.corpus))
+    except ValueError as err:  # a curated table with a bad row: file:line: reason
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     print(f"wrote {count} records to {Path(args.corpus) / 'codes.jsonl.gz'}")
     return 0
 

@@ -154,3 +154,17 @@ def test_who_uses_is_never_only_an_admission(answerer):
     for code in ("E0114", "A4296", "L3160", "J9256", "G0156", "Q4407", "V5010"):
         answer = answerer.answer(f"who uses {code}")
         assert " by " in answer.answer or "Typically" in answer.answer, (code, answer.answer)
+
+
+@pytest.mark.parametrize("row, reason", [
+    ("range,E0500-E0400,a,b", "start <= end"),
+    ("range,E0400-K0500,a,b", "one letter"),
+    ("family,Oxygen,a,b", "match must be one of"),
+    ("section,E0100,,", "must say who"),
+])
+def test_a_bad_typical_provider_row_names_the_file_and_line(tmp_path, row, reason):
+    from index.cms_files import read_typical_providers
+    path = tmp_path / "typical_providers.csv"
+    path.write_text("match,key,orders,provides\nsection,A0000,x,y\n" + row + "\n")
+    with pytest.raises(ValueError, match=rf"typical_providers.csv:3: .*{reason}"):
+        read_typical_providers(path)
