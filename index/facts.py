@@ -27,6 +27,20 @@ SOURCES = {
 PTP_MODIFIERS = "59, XE, XP, XS or XU"
 DMEPOS_PRICING = {"31", "32", "33", "34", "35", "36", "37", "38", "39", "45", "46"}
 PFS_PAID = {"A", "R", "T"}
+CPT_SHAPED = re.compile(r"^\d{4}[0-9FTU]$")
+PFS_STATUS_PLAIN = {
+    "A": "paid under the PFS", "R": "paid under the PFS with restricted coverage",
+    "T": "paid under the PFS only when no other PFS service is billed that day",
+    "B": "bundled: the PFS pays no separate amount; its payment is in the services it goes with",
+    "C": "priced by the Medicare contractor (MAC), not nationally",
+    "E": "not paid under the PFS (excluded by regulation); that does not mean Medicare never pays it: "
+         "other payment systems may",
+    "X": "not paid under the PFS because the law keeps it out of the physician fee schedule; Medicare may pay it "
+         "under another fee schedule",
+    "I": "not valid for Medicare claims: Medicare uses another code for the service",
+    "M": "a measurement code: reported for quality programs, no payment",
+    "N": "not covered by Medicare", "P": "no separate PFS payment (bundled or excluded)",
+}
 ADD_ON = re.compile(r"\b(add-on|each additional|list separately|in addition to)\b", re.I)
 WORD = re.compile(r"[a-z0-9]+(?:[.\-/][a-z0-9]+)*")
 STOP = frozenset("a an and or of the for to in on with by per at as is be each".split())
@@ -59,7 +73,7 @@ def history(code: str, status: dict, admin_added: str | None, record_2024: dict 
         "termination_basis": None if not terminated else ("exact" if exact else "heuristic"),
         "action": (record_2024 or {}).get("action"),
         "cross_references": xrefs,
-        "replaced_by": [x for x in xrefs if x in active_codes] if terminated else [],
+        "replaced_by": [x for x in xrefs if x in active_codes or CPT_SHAPED.match(x)] if terminated else [],
         "sources": ["record_2024", "hcpcs_admin"] if record_2024 else ["hcpcs_admin"],
     }
 

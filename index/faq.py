@@ -4,7 +4,7 @@ Nothing here may add a fact that the record's fields do not hold.
 """
 from __future__ import annotations
 
-from .facts import money
+from .facts import CPT_SHAPED, PFS_STATUS_PLAIN, money
 
 
 
@@ -22,7 +22,8 @@ def _replacement(record: dict) -> str:
     """'CMS cross-references J3247 (active): use that code instead.' or ''."""
     history = record.get("history") or {}
     if history.get("replaced_by"):
-        codes = ", ".join(history["replaced_by"])
+        codes = ", ".join(f"CPT code {c} (AMA; not covered here)" if CPT_SHAPED.match(c) else c
+                          for c in history["replaced_by"])
         return f"CMS cross-references it to {codes}, the active code to use instead."
     if record["status"] == "terminated" and history.get("cross_references"):
         return f"CMS cross-references it to {', '.join(history['cross_references'])} (not active either)."
@@ -86,8 +87,17 @@ def rvu_sentence(record: dict, question: str = "") -> str:
                 f"PFS status {pfs['status_code']}: {pfs['status_description']}).")
     else:
         body = (f"{code} has no physician work RVU (0.00) in the October 2025 Medicare Physician Fee Schedule; "
-                f"its PFS status is {pfs['status_code']}: {pfs['status_description']}.")
+                f"its PFS status is {pfs['status_code']} ({pfs['status_description']}): {pfs_status_plain(pfs, record)}.")
+        if pfs["status_code"] not in {"A", "R", "T"}:
+            body += " " + _non_pfs_payment(record)
     return f"{lead}{body} {pfs_dollars_sentence(record)}".strip()
+
+
+def pfs_status_plain(pfs: dict, record: dict | None = None) -> str:
+    """What a PFS status code means for payment, in plain words (never 'may pay' for a code Medicare excludes)."""
+    if record and (record.get("coverage") or {}).get("code") in {"I", "M", "S"} and pfs["status_code"] in {"E", "X"}:
+        return "not paid under the PFS"
+    return PFS_STATUS_PLAIN.get(pfs["status_code"], pfs["status_description"].lower())
 
 
 def pfs_dollars_sentence(record: dict) -> str:
@@ -135,8 +145,7 @@ def payment_answer(record: dict) -> str:
         parts.append(dollars.replace("National PFS payment:", f"Medicare's national PFS payment for {code} is", 1))
     elif record.get("pfs"):
         p = record["pfs"]
-        parts.append(f"The Physician Fee Schedule does not pay {code} on its own: PFS status {p['status_code']} "
-                     f"({p['status_description']}).")
+        parts.append(f"PFS status {p['status_code']} ({p['status_description']}): {pfs_status_plain(p, record)}.")
     opps = pay.get("opps") or {}
     if opps.get("rate_usd"):
         parts.append(f"Hospital outpatient (OPPS) payment rate: {money(opps['rate_usd'])}, APC {opps['apc']}, "
@@ -174,7 +183,8 @@ def coverage_answer(record: dict) -> str:
         parts.append(status_sentence(record))
     pfs = record.get("pfs")
     if pfs and pfs["status_code"] in {"N", "X", "I", "B", "P", "E"}:
-        parts.append(f"Physician Fee Schedule status {pfs['status_code']}: {pfs['status_description']}.")
+        parts.append(f"Physician Fee Schedule status {pfs['status_code']} ({pfs['status_description']}): "
+                     f"{pfs_status_plain(pfs, record)}.")
     other = _non_pfs_payment(record)
     if other and (record.get("coverage") or {}).get("code") not in {"I", "M", "S"}:
         parts.append(other)

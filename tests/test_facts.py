@@ -141,6 +141,8 @@ def answerer(real_index):
     ("when is G0438 used", "when_used", ["G0439", "subsequent", "Annual Wellness Visits", "1 unit"]),
     ("ASP payment for J1750", "payment", ["18.081", "50 MG", "$17.67"]),
     ("what does modifier KH mean", "modifier", ["capped rental", "active codes"]),
+    ("what should I use instead of C9741", "status", ["CPT code 33289", "terminated"]),
+    ("work rvu of J0133", "rvu", ["status is E", "does not mean Medicare never pays", "ASP payment limit"]),
 ])
 def test_answers_state_the_facts(answerer, question, intent, must):
     answer = answerer.answer(question)
@@ -168,3 +170,9 @@ def test_a_bad_typical_provider_row_names_the_file_and_line(tmp_path, row, reaso
     path.write_text("match,key,orders,provides\nsection,A0000,x,y\n" + row + "\n")
     with pytest.raises(ValueError, match=rf"typical_providers.csv:3: .*{reason}"):
         read_typical_providers(path)
+
+
+def test_a_code_medicare_excludes_is_never_said_to_be_payable(answerer):
+    for question in ("does medicare cover A0422", "how much does medicare pay for V5010"):
+        text = answerer.answer(question).answer
+        assert "may pay" not in text and ("does not pay" in text or "does not cover" in text), text
