@@ -20,9 +20,12 @@ RULES: list[tuple[str, re.Pattern]] = [
     ("payment", re.compile(r"\b(how much|payments?|pay(ment)? rates?|rates?|amounts?|payment limit|payment allowance|allowance|"
                            r"allowable|fees?|fee schedule amount|reimburs\w*|prices?|pricing|costs?|dollars?|asp|"
                            r"what (does|do|will|would) [\w ]{0,30}\bpay|what medicare pays|paid)\b|\$")),
+    ("coverage", re.compile(r"\b((will|does|would|do) medicare (pay|cover|reimburse)|medicare (cover\w*|pays? for)|"
+                            r"(bill|billable|billed|charge|submit|send)( it)? to medicare|(can|may|should) (i|we|you) "
+                            r"(bill|charge) medicare|covered by medicare|medicare coverage|medicare benefit)\b")),
     ("status", re.compile(r"\b(status|active|inactive|terminated|deleted|discontinued|retired|obsolete|expired|valid|"
-                          r"billable|still|replaced|replacement|current|in effect|effective|happened|"
-                          r"(use|bill) (now|instead))\b")),
+                          r"billable|still|replaced|replacement|current|in effect|effective|happened|new code|"
+                          r"(use|bill|report) (now|instead))\b")),
     ("coverage", re.compile(r"\b(cover(ed|s|age)?|payable|non-?covered|pay(s)? for|(will|does|would) medicare pay|"
                             r"(can|may|should) (i|we|you) (bill|charge|submit (it )?to) medicare|"
                             r"bill(ed|able)? to medicare|medicare (pay|cover)\w*|excluded)\b")),
