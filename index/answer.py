@@ -72,7 +72,7 @@ def classify(question: str, codes: list[str], modifier: str | None) -> tuple[str
                 return intent, 0.9
         return "modifier", 0.95
     if codes:
-        if MODIFIER_WORD.search(lowered) or PCTC_WORDS.search(lowered):
+        if MODIFIER_WORD.search(lowered) or PCTC_WORDS.search(lowered) or _names_a_modifier(question):
             return "modifiers_for_code", 0.9
         for intent, pattern in RULES:
             if pattern.search(lowered):
@@ -81,6 +81,20 @@ def classify(question: str, codes: list[str], modifier: str | None) -> tuple[str
     if FIND_CODE.search(lowered) or re.search(r"\w{3,}", lowered):
         return "find_code", 0.8 if FIND_CODE.search(lowered) else 0.5
     return "unknown", 0.0
+
+
+NUMERIC_MODIFIERS = {"22", "25", "26", "50", "51", "52", "59", "62", "66", "76", "77", "78", "79", "80", "82", "91"}
+DOSE_WORDS = re.compile(r"\b(mg|mcg|ml|units?|grams?|gm|dose|doses|iu|vials?|minutes?|mins?|hours?|miles?)\b", re.I)
+LETTER_MODIFIER = re.compile(r"(?<![A-Za-z0-9])(TC|RT|LT|RR|NU|UE|KX|KH|KI|KJ|JW|JZ|GY|GA|GZ|XE|XP|XS|XU|QW|AS)"
+                             r"(?![A-Za-z0-9])")
+
+
+def _names_a_modifier(question: str) -> bool:
+    """A question about a code that names a modifier by itself ('does G0130 need 26 or TC?')."""
+    if LETTER_MODIFIER.search(question):
+        return True
+    numbers = set(re.findall(r"(?<![\w.])\d{2}(?![\w.])", question))
+    return bool(numbers & NUMERIC_MODIFIERS) and not DOSE_WORDS.search(question)
 
 
 def _modifier_in(question: str, modifiers: frozenset[str]) -> str | None:

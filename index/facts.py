@@ -178,8 +178,9 @@ def _dme_modifiers(pricing: str, record: dict) -> list[dict]:
                 {"modifier": "RR", "reason": f"{basis}: rented"}]
     if pricing in {"31", "33"}:
         return [{"modifier": "RR", "reason": f"{basis}: paid as a rental"}]
-    if pricing == "38" and record["code"][0] == "L":
-        return [{"modifier": m, "reason": f"{basis}: the side fitted"} for m in ("RT", "LT")]
+    if record["code"][0] == "L" and "L1000" <= record["code"] <= "L7999":
+        return [{"modifier": m, "reason": "a limb orthosis or prosthesis: the side fitted (the DME MACs require RT or "
+                                          "LT, both on separate lines for a pair)"} for m in ("RT", "LT")]
     return []
 
 

@@ -127,41 +127,40 @@ def _non_pfs_payment(record: dict) -> str:
         parts.append(f"As a Part B drug it is paid at the ASP payment limit: ${asp['limit_text']} per "
                      f"{asp['billing_unit']} billing unit (January 2026 ASP file).")
     if pay.get("other") and not pay.get("asp"):
-        parts.append(f"Medicare pays it under {pay['other']}.")
+        parts.append(f"Medicare pays {record['code']} under {pay['other']}.")
     return " ".join(parts)
 
 
 def payment_answer(record: dict) -> str:
-    """What Medicare pays for a code, in dollars, by payment system, with editions."""
+    """What Medicare pays for a code, in dollars, by payment system, with editions: the paying system first."""
     code = record["code"]
     pay = record.get("payment") or {}
-    parts = []
     cov = (record.get("coverage") or {}).get("code", "")
+    first, then = [], []
+    if record["status"] == "terminated":
+        first.append(status_sentence(record))
     if cov in {"I", "M", "S"}:
-        parts.append(coverage_sentence(record))
-    pfs = pay.get("pfs") or {}
+        first.append(coverage_sentence(record))
     dollars = pfs_dollars_sentence(record)
     if dollars:
-        parts.append(dollars.replace("National PFS payment:", f"Medicare's national PFS payment for {code} is", 1))
+        first.append(dollars.replace("National PFS payment:", f"Medicare's national PFS payment for {code} is", 1))
     elif record.get("pfs"):
         p = record["pfs"]
-        parts.append(f"PFS status {p['status_code']} ({p['status_description']}): {pfs_status_plain(p, record)}.")
-    opps = pay.get("opps") or {}
-    if opps.get("rate_usd"):
-        parts.append(f"Hospital outpatient (OPPS) payment rate: {money(opps['rate_usd'])}, APC {opps['apc']}, "
-                     f"status indicator {opps['status_indicator']} (CY2025 OPPS Addendum B).")
-    elif opps:
-        parts.append(f"Under the hospital OPPS its status indicator is {opps['status_indicator']}: "
-                     f"{_lower_first(opps['description'])} (CY2025).")
+        then.append(f"PFS status {p['status_code']} ({p['status_description']}): {pfs_status_plain(p, record)}.")
     other = _non_pfs_payment(record)
     if other:
-        parts.append(other)
-    if not parts:
-        parts.append(f"The payment files here (PFS October 2025, OPPS CY2025, ASP January 2026) hold no amount "
+        first.append(other)
+    opps = pay.get("opps") or {}
+    if opps.get("rate_usd"):
+        first.append(f"Hospital outpatient (OPPS) payment rate: {money(opps['rate_usd'])}, APC {opps['apc']}, "
+                     f"status indicator {opps['status_indicator']} (CY2025 OPPS Addendum B).")
+    elif opps:
+        then.append(f"Under the hospital OPPS its status indicator is {opps['status_indicator']}: "
+                    f"{_lower_first(opps['description'])} (CY2025).")
+    if not first and not then:
+        first.append(f"The payment files here (PFS October 2025, OPPS CY2025, ASP January 2026) hold no amount "
                      f"for {code}.")
-    if record["status"] == "terminated":
-        parts.insert(0, status_sentence(record))
-    return " ".join(parts)
+    return " ".join(first + then)
 
 
 def coverage_sentence(record: dict) -> str:
@@ -203,7 +202,10 @@ def modifiers_answer(record: dict) -> str:
         return (f"No CMS field we hold calls for a particular modifier on {code} (its PFS indicators, DMEPOS "
                 f"pricing indicator and NCCI pairs do not). Payer-specific modifiers (for example GA or GZ for an "
                 f"advance beneficiary notice, KX when policy requirements are met) depend on the claim.")
-    listed = "; ".join(f"{m['modifier']} ({m['reason']})" for m in mods)
+    groups: dict[str, list[str]] = {}
+    for m in mods:
+        groups.setdefault(m["reason"], []).append(m["modifier"])
+    listed = "; ".join(f"{', '.join(names)} ({reason})" for reason, names in groups.items())
     return f"Modifiers for {code}: {listed}."
 
 

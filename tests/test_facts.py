@@ -133,7 +133,8 @@ def answerer(real_index):
 @pytest.mark.parametrize("question, intent, must", [
     ("what replaced C9014?", "status", ["2018-12-31", "J0567", "July 2024"]),
     ("how much does medicare pay for G0439", "payment", ["$126.47", "no facility amount"]),
-    ("which modifiers apply to G0130", "modifiers_for_code", ["26 (", "TC ("]),
+    ("which modifiers apply to G0130", "modifiers_for_code", ["26 (", "TC (", "PC/TC indicator 1"]),
+    ("does L1906 need RT or LT?", "modifiers_for_code", ["RT, LT (", "side"]),
     ("modifier for g0186 when both sides are done", "modifiers_for_code", ["50 (", "150%"]),
     ("does medicare cover A4252", "coverage", ["excluded by statute", "LCD"]),
     ("who bills J9217", "who_uses", ["Urology (68%)", "2023", "administer the drug"]),
