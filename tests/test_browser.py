@@ -198,7 +198,7 @@ def test_question_mode_answers(page, live_server):
     box = page.get_by_role("combobox")
     box.fill("when is G9306 used?")
     box.press("Enter")
-    expect(page.locator("#answer-text")).to_contain_text("Report G9306")
+    expect(page.locator("#answer-text")).to_contain_text("Use G9306")
     expect(page.locator("#code-code")).to_have_text("G9306")
 
 

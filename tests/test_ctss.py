@@ -48,7 +48,7 @@ def test_display_and_extra_fields_with_aliases(client):
     assert display[0][0] == "G9327" and display[0][2] == "true"
     assert extra["inactive"] == [True]
     assert extra["add_dt"] == ["2014-01-01"] and extra["act_eff_dt"] == ["2021"]
-    assert extra["term_dt"] == [None]  # the corpus has no termination date for it
+    assert extra["term_dt"] == ["2020-12-31"]  # exact, from the July 2024 CMS HCPCS record
     assert set(extra) == {"term_dt", "inactive", "add_dt", "act_eff_dt", "is_noc", "long_desc"}
 
 
