@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from decimal import ROUND_HALF_UP, Decimal
 from collections import defaultdict
 
 SOURCES = {
@@ -53,8 +54,9 @@ def fact(text: str, source: str) -> dict:
 
 
 def money(value: float) -> str:
-    """US dollars with cents, e.g. $1,234.50."""
-    return f"${value:,.2f}"
+    """US dollars with cents, half-up as CMS rounds, e.g. $1,234.50 (81.815 -> $81.82)."""
+    cents = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"${cents:,.2f}"
 
 
 # ---------------------------------------------------------------- history
@@ -65,7 +67,8 @@ def history(code: str, status: dict, admin_added: str | None, record_2024: dict 
     """Added, terminated (exact or heuristic, and which) and the codes CMS cross-references."""
     xrefs = [x for x in (record_2024 or {}).get("xref", []) if x != code]
     exact = bool(record_2024 and record_2024.get("terminated_date")
-                 and record_2024["terminated_date"] == status.get("terminated_date"))
+                 and record_2024["terminated_date"] == status.get("terminated_date")) or \
+        status.get("status_basis", "").startswith("TERM_DT")
     terminated = status["status"] == "terminated"
     return {
         "added_date": admin_added or (record_2024 or {}).get("added_date"),
@@ -244,7 +247,7 @@ def usage_facts(usage: dict | None) -> list[dict]:
         return []
     sections = "; ".join(f"{x['section']} ({x['codes']})" for x in usage["sections"][:3])
     return [fact(f"CMS fields call for it on {usage['codes']} active codes ({', '.join(usage['reasons'])}), "
-                 f"for example {', '.join(usage['examples'][:4])}.", "pfs"),
+                 f"for example {', '.join(usage['examples'][:4])}.", "hcpcs_admin"),
             fact(f"Those codes are mostly in: {sections}.", "hcpcs")]
 
 

@@ -37,8 +37,8 @@ def status_sentence(record: dict) -> str:
     if record["status"] == "terminated":
         date = record.get("terminated_date")
         if history.get("termination_basis") == "exact":
-            text = (f"{code} is terminated: it was deleted effective {date} (TERM_DT in the July 2024 CMS HCPCS "
-                    f"record) and is no longer valid for services after that date.")
+            text = (f"{code} is terminated: it was deleted effective {date} ({record['status_basis']}) and is no "
+                    f"longer valid for services after that date.")
         else:
             when = f" (end date about {date})" if date else ""
             text = (f"{code} is terminated{when}: it is no longer valid for new claims. The exact date is not on "

@@ -12,7 +12,7 @@ import time
 
 from flask import Flask, g, request
 
-from . import api, bench, cors, ctss, demo, errors
+from . import api, bench, cors, ctss, demo, errors, pages
 from .config import from_environment
 from .resources import init_resources
 
@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     bench.init_app(app)
     app.register_blueprint(ctss.bp)
     app.register_blueprint(demo.bp)
+    app.register_blueprint(pages.bp)
     cors.init_app(app)
     _log_requests(app)
     return app

@@ -10,6 +10,7 @@ from . import schemas
 from .errors import NotFound, respond
 from .openapi import openapi_json
 from .resources import get_answerer, get_index
+from index.facts import SOURCES
 from index.search import IndexUnavailable
 
 bp = Blueprint("api", __name__)
@@ -51,6 +52,8 @@ def code_page(code: str):
         near = get_index().suggest_codes(code)
         raise NotFound(f"{code.strip().upper()} is not a HCPCS Level II code or modifier", near)
     record["url"] = request.base_url
+    record["page"] = f"{request.host_url}codes/{record['code']}"
+    record["sources"] = SOURCES
     return jsonify(schemas.code_response.dump(record))
 
 

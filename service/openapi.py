@@ -104,6 +104,15 @@ OPERATIONS: dict[tuple[str, str], dict] = {
         "summary": "The demo page: a search box with type-ahead",
         "responses": {"200": {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}},
     },
+    ("/codes/<path:code>", "get"): {
+        "summary": "A code's page for people: the record as HTML (no JavaScript)",
+        "parameters": [CODE_PARAMETER],
+        "responses": {"200": {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+                      "404": {"description": "an HTML page: no such code, with the nearest codes",
+                              "content": {"text/html": {"schema": {"type": "string"}}}},
+                      "503": {"description": "an HTML page: " + ERROR_MEANINGS[503],
+                              "content": {"text/html": {"schema": {"type": "string"}}}}},
+    },
     ("/openapi.json", "get"): {
         "summary": "This description",
         "responses": {"200": {"description": "the OpenAPI document",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ from service import create_app
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CORPUS = ROOT / "tests" / "data"
 REAL_CORPUS = ROOT / "corpus"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +68,28 @@ def copy_fixture_corpus(tmp_path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(FIXTURE_CORPUS, target)
     return target
+
+
+# -- the browser tests (test_browser.py, test_page_browser.py) ---------------------------------------
+@pytest.fixture(scope="session")
+def live_server(real_index):
+    """The app on the real index, on a free 127.0.0.1 port (one thread: one open index)."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, create_app({"INDEX_DIR": str(real_index)}), threaded=False)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium (never a downloaded browser); one per session, as Playwright's sync API
+    allows only one running instance per thread."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; scripts/test.sh does it)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

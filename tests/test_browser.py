@@ -16,15 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from service import create_app
-
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_DIR = ROOT / "tests" / "browser"
 WIDGET_PACKAGE = BROWSER_DIR / "node_modules" / "autocomplete-lhc"
 SCREENSHOT = ROOT / "docs" / "demo.png"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
@@ -40,17 +36,6 @@ def _serve(server) -> threading.Thread:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return thread
-
-
-@pytest.fixture(scope="session")
-def live_server(real_index):
-    """The app on the real index, on a free 127.0.0.1 port (one thread: one open index)."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, create_app({"INDEX_DIR": str(real_index)}), threaded=False)
-    _serve(server)
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def bundle_commonjs(package: Path, entry: str) -> str:
@@ -103,16 +88,7 @@ def widget_server(live_server, tmp_path_factory):
     server.shutdown()
 
 
-# -- browser --------------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium (never a downloaded browser)."""
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
+# -- browser (the live_server and browser fixtures are in conftest.py, shared with test_page_browser.py) -----
 @pytest.fixture()
 def page(browser):
     """A fresh desktop-sized page; fails the test on any JavaScript error."""

@@ -177,3 +177,10 @@ def test_a_code_medicare_excludes_is_never_said_to_be_payable(answerer):
     for question in ("does medicare cover A0422", "how much does medicare pay for V5010"):
         text = answerer.answer(question).answer
         assert "may pay" not in text and ("does not pay" in text or "does not cover" in text), text
+
+
+def test_the_json_record_serves_the_same_facts_as_the_page(real_client):
+    body = real_client.get("/v1/codes/g0168").get_json()
+    assert body["payment"]["pfs"]["non_facility_usd"] == 95.75 and body["page"].endswith("/codes/G0168")
+    assert body["who"]["provider_types"] and body["context"] and body["sources"]["pfs"].startswith("CMS")
+    assert {m["modifier"] for m in body["modifiers"]} >= {"59", "XU"}

@@ -226,6 +226,7 @@
     }));
     fillBlock("faq", faq.children.length > 0);
 
+    document.getElementById("code-page").href = "/codes/" + encodeURIComponent(record.code);
     document.getElementById("code-json").href = "/v1/codes/" + encodeURIComponent(record.code);
     panel.hidden = false;
   }
