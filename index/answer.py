@@ -1,52 +1,22 @@
-"""Question answering: intent from a fixed vocabulary, the code asked about, and an answer
-composed only from that code's record.
+"""Question answering: intent from a fixed vocabulary (``index.intents``), the codes asked about,
+and an answer composed only from those codes' records, or from the general FAQ.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from . import faq
+from . import faq, guide, questions
 from .facts import SOURCES
-from .query import CODE_IN_TEXT, MODIFIER_ALIASES, normalize
+from .intents import (CPT_LIKE, CPT_WORD, FIND_CODE, INTENTS, PERSONAL, QUESTION_START, Parsed, classify, leftover_words, parse_question,  # noqa: F401
+                      search_text)
+from .query import MODIFIER_ALIASES, normalize
 from .search import CodeIndex, Hit
 
-INTENTS = ("what_is", "who_uses", "when_used", "find_code", "rvu", "status", "modifier", "modifiers_for_code",
-           "payment", "coverage", "unknown")
-
-RULES: list[tuple[str, re.Pattern]] = [
-    ("rvu", re.compile(r"\b(w?rvus?|relative values?|value units?|work values?|values? of|worth|"
-                       r"practice expense|malpractice)\b")),
-    ("payment", re.compile(r"\b(how much|payments?|pay(ment)? rates?|rates?|amounts?|payment limit|payment allowance|allowance|"
-                           r"allowable|fees?|fee schedule amount|reimburs\w*|prices?|pricing|costs?|dollars?|asp|"
-                           r"what (does|do|will|would) [\w ]{0,30}\bpay|what medicare pays|paid)\b|\$")),
-    ("coverage", re.compile(r"\b((will|does|would|do) medicare (pay|cover|reimburse)|medicare (cover\w*|pays? for)|"
-                            r"(bill|billable|billed|charge|submit|send)( it)? to medicare|(can|may|should) (i|we|you) "
-                            r"(bill|charge) medicare|covered by medicare|medicare coverage|medicare benefit)\b")),
-    ("status", re.compile(r"\b(status|active|inactive|terminated|deleted|discontinued|retired|obsolete|expired|valid|"
-                          r"billable|still|replaced|replacement|current|in effect|effective|happened|new code|"
-                          r"(use|bill|report) (now|instead))\b")),
-    ("coverage", re.compile(r"\b(cover(ed|s|age)?|payable|non-?covered|pay(s)? for|(will|does|would) medicare pay|"
-                            r"(can|may|should) (i|we|you) (bill|charge|submit (it )?to) medicare|"
-                            r"bill(ed|able)? to medicare|medicare (pay|cover)\w*|excluded)\b")),
-    ("who_uses", re.compile(r"\b(who|whom|which (specialt\w+|providers?|doctors?|physicians?|clinicians?)|"
-                            r"what (kind|type|sort)s? of (providers?|doctors?|physicians?|specialt\w+|clinicians?)|"
-                            r"what (providers?|doctors?|physicians?|clinicians?|suppliers?)|"
-                            r"specialt(y|ies))\b")),
-    ("when_used", re.compile(r"\b(when|in what (case|situation)s?|under what|how (do|should|can) (i|we|you) "
-                             r"(use|bill|report|code)|how to (use|bill|report)|usage|appropriate)\b")),
-    ("what_is", re.compile(r"\b(what('?s| is| are| does| do)|whats|define|definition|explain|meaning|means?|"
-                           r"describe|description|tell me about|info(rmation)? (on|about))\b")),
-]
-FIND_CODE = re.compile(r"\b(code|codes|hcpcs|cpt)\b.*\b(for|of|is|used for)\b|\b(which|what) (code|hcpcs)|"
-                       r"\b(code|hcpcs|billing code) for\b|^(code|hcpcs)\b")
-MODIFIER_WORD = re.compile(r"\b(modifier|modifiers|mod|mods)\b", re.I)
-PCTC_WORDS = re.compile(r"\bprofessional (and|or|&) technical (component|part)s?\b")
-FILLER = re.compile(
-    r"\b(what('?s| is| are)?|whats|which|is|the|a|an|hcpcs|cpt|level ii|billing|code|codes|for|of|to|use|used|"
-    r"do|does|i|we|you|can|tell|me|please|find|need|looking|bill|get|there|that|this|with)\b")
-CPT_LIKE = re.compile(r"(?<![a-z0-9])\d{4}[0-9ftum](?![a-z0-9])", re.I)
-ANY_CODE = re.compile(r"(?<![a-z0-9])([a-z]\d{4}|\d{4}[0-9ftum])(?![a-z0-9])", re.I)
+FAQ_COVERAGE = 0.6  # share of a code-less question's words an FAQ entry must hold to answer it
+FAQ_COVERAGE_FIND = 0.85  # the same, for a question worded as a code search ("code for a walker")
+DESCRIBED = 0.5  # share of a description's words a top code must hold when it is not worded as a code search
+DESCRIBED_QUESTION = 0.75  # the same, for a question ("when is open enrollment" is not a code's description)
 
 
 @dataclass
@@ -61,60 +31,7 @@ class Answer:
     source: str | None = None
     confidence: float = 0.0
     results: list[Hit] = field(default_factory=list)
-
-
-def classify(question: str, codes: list[str], modifier: str | None) -> tuple[str, float]:
-    """(intent, confidence) of a normalised question, given the codes found in it."""
-    lowered = question.lower()
-    if modifier and not codes:
-        for intent, pattern in RULES[:1]:  # rvu; otherwise it is about the modifier
-            if pattern.search(lowered):
-                return intent, 0.9
-        return "modifier", 0.95
-    if codes:
-        if MODIFIER_WORD.search(lowered) or PCTC_WORDS.search(lowered) or _names_a_modifier(question):
-            return "modifiers_for_code", 0.9
-        for intent, pattern in RULES:
-            if pattern.search(lowered):
-                return intent, 0.95
-        return "what_is", 0.7
-    if FIND_CODE.search(lowered) or re.search(r"\w{3,}", lowered):
-        return "find_code", 0.8 if FIND_CODE.search(lowered) else 0.5
-    return "unknown", 0.0
-
-
-NUMERIC_MODIFIERS = {"22", "25", "26", "50", "51", "52", "59", "62", "66", "76", "77", "78", "79", "80", "82", "91"}
-DOSE_WORDS = re.compile(r"\b(mg|mcg|ml|units?|grams?|gm|dose|doses|iu|vials?|minutes?|mins?|hours?|miles?)\b", re.I)
-LETTER_MODIFIER = re.compile(r"(?<![A-Za-z0-9])(TC|RT|LT|RR|NU|UE|KX|KH|KI|KJ|JW|JZ|GY|GA|GZ|XE|XP|XS|XU|QW|AS)"
-                             r"(?![A-Za-z0-9])")
-
-
-def _names_a_modifier(question: str) -> bool:
-    """A question about a code that names a modifier by itself ('does G0130 need 26 or TC?')."""
-    if LETTER_MODIFIER.search(question):
-        return True
-    numbers = set(re.findall(r"(?<![\w.])\d{2}(?![\w.])", question))
-    return bool(numbers & NUMERIC_MODIFIERS) and not DOSE_WORDS.search(question)
-
-
-def _modifier_in(question: str, modifiers: frozenset[str]) -> str | None:
-    """The modifier a question asks about: a two-character token named with the word 'modifier'
-    (known or not: CPT's numeric modifiers get an honest answer), or a known one in capitals."""
-    named = MODIFIER_WORD.search(question)
-    tokens = re.findall(r"(?<![A-Za-z0-9])[A-Za-z0-9]{2}(?![A-Za-z0-9])", question)
-    for token in tokens:
-        if token.upper() in modifiers and (named or token.isupper()):
-            return token.upper()
-    if named:
-        unknown = [t for t in tokens if t.isdigit() or (t.isupper() and t.isalpha())]
-        return unknown[0].upper() if unknown else None
-    return None
-
-
-def _search_text(question: str) -> str:
-    """The description part of a find-code question."""
-    text = FILLER.sub(" ", question.lower())
-    return " ".join(re.findall(r"[a-z0-9][a-z0-9.\-/']*", text)) or question
+    codes: list[str] = field(default_factory=list)
 
 
 class Answerer:
@@ -138,35 +55,84 @@ class Answerer:
     def _answer(self, question: str, limit: int) -> Answer:
         """The answer to one normalised question (code-page links relative to the configured public URL)."""
         opened = self.index.open()
-        codes = list(dict.fromkeys(f"{m.group(1).upper()}{m.group(2)}" for m in CODE_IN_TEXT.finditer(question)))
-        # Code-shaped but outside HCPCS Level II (W-Z letters, CPT's five digits): still a code question.
-        codes = codes or [m.group(1).upper() for m in ANY_CODE.finditer(question)]
-        modifier = _modifier_in(question, opened.modifiers) if not codes else None
-        intent, confidence = classify(question, codes, modifier)
+        found = parse_question(question, opened.modifiers)
+        intent, confidence = classify(question, found)
+        if intent == "ndc" and not found.codes:
+            return self._ndc(question, found, limit)
+        if intent in ("billed_together", "compare"):
+            return self._two_codes(question, intent, confidence, found, limit)
         if intent == "find_code":
-            return self._find_code(question, confidence, limit)
+            return self._general(question, confidence, limit)
         if intent == "unknown":
-            return self._unknown(question)
-        code = codes[0] if codes else modifier
+            return self._unknown(question, found)
+        code = found.codes[0] if found.codes else found.modifier
         if code in MODIFIER_ALIASES:
             return self._modifier_alias(question, intent, code, limit)
         record = self.index.get(code)
         if record is None:
             return self._no_such_code(question, intent, code)
+        if intent == "what_is" and confidence < 0.9 and len(set(leftover_words(question, code)) - _words_of(record)) >= 2:
+            return self._unknown(question, found, record)
         return self._about(question, intent, confidence, record, limit)
 
     def _about(self, question: str, intent: str, confidence: float, record: dict, limit: int) -> Answer:
         """An answer about one known code, composed from its facts, with the facts and their sources."""
         text, facts = compose(intent, record, question)
         results = self.index.search(record["code"], limit=limit).hits
-        return Answer(question, intent, record["code"], text, facts, self.source(record["code"]), confidence, results)
+        return Answer(question, intent, record["code"], text, facts, self.source(record["code"]), confidence, results,
+                      [record["code"]])
+
+    def _two_codes(self, question: str, intent: str, confidence: float, found: Parsed, limit: int) -> Answer:
+        """Two codes billed together, or side by side; an unknown or CPT code is named, not guessed."""
+        asked = (found.codes + found.cpt)[:2]
+        records = [r for r in (self.index.get(c) for c in found.codes[:2]) if r]
+        hits = [h for c in asked for h in self.index.search(c, limit=1).hits if h.code == c]
+        if len(records) == 2:
+            pair = questions.billed_together_answer if intent == "billed_together" else questions.compare_answer
+            text, facts = pair(*records)
+        elif len(records) == 1 and found.cpt and intent == "billed_together":
+            text, facts = questions.not_level_two_pair(records[0], found.cpt[0])
+        else:
+            text = questions.unknown_codes_answer(asked, records)
+            facts = {"codes": asked, "unknown": [c for c in asked if c not in {r["code"] for r in records}]}
+            confidence = 0.5
+        facts["sources"] = _sources("ptp", "hcpcs", "pfs", "opps", "asp")
+        first = records[0]["code"] if records else None
+        return Answer(question, intent, first, text, facts, self.source(first) if first else None, confidence,
+                      hits[:limit], asked)
+
+    def _ndc(self, question: str, found: Parsed, limit: int) -> Answer:
+        """The code an NDC is billed with (every 10-digit layout tried), or that none is listed."""
+        result = self.index.search(" ".join(found.ndcs), limit=limit)
+        records = [r for r in (self.index.get(h.code) for h in result.hits) if r]
+        text, facts = questions.ndc_answer(found.ndc_text or found.ndcs[0], records, found.ndcs)
+        facts["sources"] = _sources("ndc")
+        if not records:
+            facts["search"] = "/v1/search?q="
+            return Answer(question, "ndc", None, text, facts, None, 0.6, [], [])
+        code = records[0]["code"]
+        return Answer(question, "ndc", code, text, facts, self.source(code), 0.95, result.hits,
+                      [r["code"] for r in records])
+
+    def _general(self, question: str, confidence: float, limit: int) -> Answer:
+        """A question naming no code: the general FAQ when an entry covers it, else the code it describes."""
+        hits = self.index.open().guide.search(question)
+        needed = FAQ_COVERAGE_FIND if FIND_CODE.search(question.lower()) else FAQ_COVERAGE
+        if hits and hits[0].coverage >= needed and (hits[0].asked_as >= 0.9 or not self._names_an_item(question)):
+            top = hits[0]
+            facts = {"faq": [{"id": h.id, "question": h.question, "source": h.source, "coverage": h.coverage}
+                             for h in hits], "sources": [{"key": "faq", "source": top.source}]}
+            return Answer(question, "faq", None, top.answer, facts, None, round(min(0.95, top.coverage), 2), [], [])
+        return self._find_code(question, confidence, limit)
 
     def _find_code(self, question: str, confidence: float, limit: int) -> Answer:
         """The codes that best match a described item or service."""
-        result = self.index.search(_search_text(question), limit=limit)
-        weak = not result.hits or (result.hits[0].matched == "text" and result.hits[0].score < 0.5)
-        if weak and not FIND_CODE.search(question.lower()):
+        result = self.index.search(search_text(question), limit=limit)
+        lowered = question.lower()
+        needed = DESCRIBED_QUESTION if QUESTION_START.match(lowered) else DESCRIBED
+        if PERSONAL.search(lowered) or (not FIND_CODE.search(lowered) and self._described_share(question, result.hits) < needed):
             return self._unknown(question)
+        cpt = bool(CPT_WORD.search(lowered))
         if not result.hits:
             hint = f" Did you mean: {result.did_you_mean}?" if result.did_you_mean else ""
             return Answer(question, "find_code", None, "No HCPCS Level II code matches that description." + hint,
@@ -174,13 +140,33 @@ class Answerer:
         top = result.hits[0]
         others = ", ".join(h.code for h in result.hits[1:4])
         text = f"The closest HCPCS Level II code is {top.code}: {top.long_description}"
+        if cpt:
+            text = ("CPT codes (AMA, Level I) are not carried here; " + text[:1].lower() + text[1:])
+            confidence = min(confidence, 0.5)
         text += "" if text.endswith(".") else "."
         if top.status == "terminated":
             text += f" Note: {top.code} is terminated."
         if others:
             text += f" Also consider: {others}."
-        facts = {"search": result.query, "top_code": top.code, "top_status": top.status}
+        facts = {"search": result.query, "top_code": top.code, "top_status": top.status, "note": "cpt" if cpt else None}
         return Answer(question, "find_code", top.code, text, facts, self.source(top.code), confidence, result.hits)
+
+    def _names_an_item(self, question: str) -> bool:
+        """True when one of the top codes holds every word of the question's description ("hospital bed")."""
+        return self._described_share(question, self.index.search(search_text(question), limit=3).hits) >= 1.0
+
+    def _described_share(self, question: str, hits: list[Hit]) -> float:
+        """The largest share of a question's words that one of the top codes' descriptors, names and lay
+        terms hold: a question that does not describe a code ("what is the weather") scores low."""
+        wanted = set(guide.stems(search_text(question)))
+        if not wanted or not hits:
+            return 0.0
+        best = 0.0
+        for hit in hits[:3]:
+            record = self.index.get(hit.code) or {}
+            have = set(guide.stems(" ".join(_texts_of(record))))
+            best = max(best, len(wanted & have) / len(wanted))
+        return best
 
     def _modifier_alias(self, question: str, intent: str, alias: str, limit: int) -> Answer:
         """CPT's modifier 59 and its four HCPCS Level II subsets."""
@@ -208,14 +194,42 @@ class Answerer:
         hits = [h for c in near[:3] for h in self.index.search(c, limit=1).hits]
         return Answer(question, intent, code, text, {"exists": False, "suggestions": near}, None, 0.9, hits)
 
-    def _unknown(self, question: str) -> Answer:
-        """An answer for a question we cannot place."""
-        cpt = CPT_LIKE.search(question)
-        text = ("CPT codes (five digits) are maintained by the AMA and are not covered here; ask about a HCPCS "
-                "Level II code such as E0601." if cpt else
-                "Ask about a HCPCS Level II code (for example 'what is E0601' or 'who bills G0439'), "
-                "or describe an item or service ('code for a walker').")
-        return Answer(question, "unknown", None, text, {}, None, 0.0)
+    def _unknown(self, question: str, found: Parsed | None = None, record: dict | None = None) -> Answer:
+        """A question we cannot place: say so, name the codes it mentions, and note CPT and ICD-10 codes."""
+        found = found or Parsed()
+        notes = []
+        if found.cpt:
+            notes.append(f"{', '.join(found.cpt)} {'looks' if len(found.cpt) == 1 else 'look'} like CPT (AMA "
+                         f"Level I), which this service does not carry: it answers for HCPCS Level II codes only.")
+        elif found.icd:
+            notes.append("That looks like an ICD-10-CM diagnosis question: this service carries HCPCS Level II "
+                         "procedure and supply codes only, not diagnosis codes.")
+        else:
+            notes.append("This service cannot answer that: it answers questions about HCPCS Level II codes "
+                         "(what a code is, who bills it, when it is used, its modifiers, payment, coverage, units, "
+                         "MUEs, NCCI pairs, NDCs) and general HCPCS billing questions.")
+        if record:
+            notes.append(f"The question mentions {record['code']}: {record['long_description']}")
+        elif not found.cpt:
+            notes.append("Try 'what is E0601', 'who bills G0439', 'can G0438 and G0439 be billed together' or "
+                         "'code for a walker'.")
+        text = " ".join(n if n.endswith(".") else n + "." for n in notes)
+        note = "cpt" if found.cpt else "icd10" if found.icd else None
+        codes = [record["code"]] if record else found.cpt
+        return Answer(question, "unknown", record["code"] if record else None, text,
+                      {"note": note, "codes": codes}, self.source(record["code"]) if record else None,
+                      0.2 if record else 0.1, [], codes)
+
+
+def _texts_of(record: dict) -> list[str]:
+    """A record's descriptors, names, synonyms and lay terms."""
+    return [record.get("short_description", ""), record.get("long_description", ""), *record.get("lay_terms", []),
+            *record.get("drug_names", []), *record.get("synonyms", [])]
+
+
+def _words_of(record: dict) -> set[str]:
+    """Lower-case words of a record's descriptors, names and lay terms."""
+    return set(re.findall(r"[a-z][a-z'-]{2,}", " ".join(_texts_of(record)).lower()))
 
 
 def _sources(*keys: str) -> list[dict]:
@@ -226,6 +240,18 @@ def _sources(*keys: str) -> list[dict]:
 def compose(intent: str, record: dict, question: str = "") -> tuple[str, dict]:
     """(answer text, facts used, with their sources) for one intent about one record."""
     base = {"code": record["code"], "status": record["status"]}
+    if intent == "units":
+        text, facts = questions.units_answer(record, question)
+        return text, {**base, **facts, "sources": _sources("asp", "hcpcs", "mue")}
+    if intent == "mue":
+        text, facts = questions.mue_answer(record, question)
+        return text, {**base, **facts, "sources": _sources("mue")}
+    if intent == "replaced_by":
+        text, facts = questions.replaced_by_answer(record)
+        return text, {**base, **facts, "sources": _sources("record_2024", "hcpcs")}
+    if intent == "ndc":
+        text, facts = questions.ndcs_of_code(record)
+        return text, {**base, **facts, "sources": _sources("ndc")}
     if intent == "rvu":
         return faq.rvu_sentence(record, question), {**base, "pfs": record.get("pfs"),
                                                     "payment": record.get("payment"), "sources": _sources("pfs")}

@@ -27,6 +27,7 @@ from pathlib import Path
 from marshmallow import ValidationError
 from whoosh import index as whoosh_index
 
+from . import guide
 from .records import RECORD_SCHEMA, first_error
 from .schema import SCHEMA_VERSION, build_schema, field_lengths
 
@@ -111,6 +112,7 @@ def document(record: dict) -> dict:
         "status": record["status"],
         "flags": flags(record),
         "letter": record["code"][0] if record["kind"] == "procedure" else "modifier",
+        "ndc": " ".join(n["ndc"].replace("-", "") for n in record.get("ndcs", [])),
         "descriptor": _positive(record["long_description"]),
         "short": _positive(record["short_description"]),
         "terms": terms,
@@ -268,6 +270,17 @@ def _copy_vocabulary(corpus_dir: Path, folder: Path) -> None:
             shutil.copyfile(source, folder / source.name)
 
 
+def _faq_entries(corpus_dir: Path) -> list[dict]:
+    """The general FAQ entries of a corpus (none when it has no ``faq/`` folder), validated."""
+    folder = corpus_dir / guide.FOLDER
+    if not folder.is_dir():
+        return []
+    try:
+        return guide.read_entries(folder)
+    except (guide.GuideError, OSError, UnicodeDecodeError) as err:
+        raise BuildError(str(err)) from err
+
+
 def _swap(index_dir: Path, folder: Path) -> None:
     """Point ``current`` at ``folder`` in one atomic rename."""
     tmp = index_dir / f".current.{os.getpid()}"
@@ -288,10 +301,13 @@ def build_index(corpus: Path, index_dir: Path, progress: bool = True) -> dict:
         started = time.perf_counter()
         stamp = datetime.now(timezone.utc)
         folder = index_dir / "builds" / f"{stamp:%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
+        faq = _faq_entries(path.parent)
         folder.mkdir(parents=True)
         try:
             count = _write(folder, path, progress)
             _verify(folder, count)
+            if faq:
+                guide.write_index(folder, faq)
             _copy_vocabulary(path.parent, folder)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
@@ -299,6 +315,7 @@ def build_index(corpus: Path, index_dir: Path, progress: bool = True) -> dict:
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "record_count": count,
+            "faq_count": len(faq),
             "corpus_file": str(path),
             "corpus_sha256": _sha256(path),
             "built_at": stamp.isoformat(timespec="seconds"),

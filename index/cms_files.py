@@ -72,6 +72,38 @@ def read_drug_dosage(data: Path) -> dict[str, dict]:
     return dosage
 
 
+NDC_542 = re.compile(r"^\d{5}-\d{4}-\d{2}$")
+
+
+def read_ndcs(data: Path) -> dict[str, list[dict]]:
+    """The NDCs (11-digit, 5-4-2) the January 2026 ASP crosswalk maps to each code, with package billing units."""
+    ndcs: dict[str, list[dict]] = defaultdict(list)
+    for row in read_csv(data / CROSSWALK):
+        if not NDC_542.match(row["NDC2"].strip()):  # one row (J7331) holds 12 digits: not an NDC
+            continue
+        ndcs[row["HCPCS_CODE"]].append({
+            "ndc": row["NDC2"].strip(),
+            "drug_name": row["DRUG_NAME"].strip(),
+            "labeler": row["LABELER_NAME"].strip(),
+            "item_size": _number(row["PKG_SIZE"]),
+            "items_per_package": _number(row["PKG_QTY"]),
+            "billing_units_per_item": _number(row["BILLUNITS"]),
+            "billing_units_per_package": _number(row["BILLUNITSPKG"]),
+        })
+    for rows in ndcs.values():
+        rows.sort(key=lambda d: (d["drug_name"].lower(), d["ndc"]))
+    return dict(ndcs)
+
+
+def _number(text: str) -> float | None:
+    """A CSV number as an int when whole, a float otherwise, None when blank or not a number."""
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else value
+
+
 def read_specialties(data: Path) -> dict[str, list[dict]]:
     """Top billing specialties per code from the partial 2023 usage file."""
     usage: dict[str, list[dict]] = defaultdict(list)

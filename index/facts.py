@@ -24,6 +24,7 @@ SOURCES = {
     "claims": "CMS Medicare Physician & Other Practitioners by Provider and Service, CY2023 (partial extract)",
     "typical": "codesearch typical-provider table: typical practice, not claims data",
     "glossary": "codesearch everyday-name glossaries",
+    "ndc": "CMS ASP NDC-HCPCS crosswalk, January 2026",
 }
 PTP_MODIFIERS = "59, XE, XP, XS or XU"
 DMEPOS_PRICING = {"31", "32", "33", "34", "35", "36", "37", "38", "39", "45", "46"}

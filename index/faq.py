@@ -18,7 +18,7 @@ def kind_phrase(record: dict) -> str:
     return "HCPCS Level II modifier" if record["kind"] == "modifier" else "HCPCS Level II code"
 
 
-def _replacement(record: dict) -> str:
+def replacement_sentence(record: dict) -> str:
     """'CMS cross-references J3247 (active): use that code instead.' or ''."""
     history = record.get("history") or {}
     if history.get("replaced_by"):
@@ -43,7 +43,7 @@ def status_sentence(record: dict) -> str:
             when = f" (end date about {date})" if date else ""
             text = (f"{code} is terminated{when}: it is no longer valid for new claims. The exact date is not on "
                     f"record here; this is a heuristic ({record['status_basis'].removeprefix('heuristic: ')}).")
-        replacement = _replacement(record)
+        replacement = replacement_sentence(record)
         return f"{text} {replacement}".strip()
     added = f" It was added on {history['added_date']}." if history.get("added_date") else ""
     return f"{code} is active in the January 2026 HCPCS file.{added}"

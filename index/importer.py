@@ -131,6 +131,7 @@ class Importer:
         self.opps_meanings = cms.read_opps_indicators(data)
         self.drugs = cms.read_drug_names(data)
         self.dosage = cms.read_drug_dosage(data)
+        self.ndcs = cms.read_ndcs(data)
         self.specialties = cms.read_specialties(data)
         self.term_2019 = cms.read_termination_dates_2019(data)
         self.record_2024 = cms.read_record_2024(data)
@@ -175,6 +176,7 @@ class Importer:
             "drug_names": [d["name"] for d in self.drugs.get(code, [])],
             "drug_details": self.drugs.get(code, []),
             "drug_billing": self.dosage.get(code),
+            "ndcs": self.ndcs.get(code, []),
             "specialties": self.specialties.get(code, []),
             "synonyms": list(dict.fromkeys(vocab.record_abbreviations(row, self.mined) + abbreviations)),
             "lay_terms": list(dict.fromkeys(lay_terms)),

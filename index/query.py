@@ -15,6 +15,9 @@ POSSESSIVE = re.compile(r"['’]s$")
 MODIFIER_WORDS = {"modifier", "modifiers", "mod"}
 # The distinct-procedure modifier 59 is CPT's; HCPCS names its four subsets X{E,P,S,U}.
 MODIFIER_ALIASES = {"59": ["XE", "XP", "XS", "XU"]}
+# A National Drug Code as written: 5-4-2, 4-4-2, 5-3-2 or 5-4-1 with dashes (or spaces), or 10/11 digits.
+NDC_DASHED = re.compile(r"(?<![\d-])(\d{4,5})[- ](\d{3,4})[- ](\d{1,2})(?![\d-])")
+NDC_DIGITS = re.compile(r"(?<![\d-])(\d{10,11})(?![\d-])")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -31,6 +34,7 @@ class ParsedQuery:
     prefix: str | None = None
     modifiers: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
+    ndcs: list[str] = field(default_factory=list)  # 11-digit candidates of an NDC typed in any layout
     typing: bool = False  # the last word may be incomplete (no trailing space)
 
     @property
@@ -42,7 +46,26 @@ class ParsedQuery:
             return "prefix"
         if self.modifiers:
             return "modifier"
+        if self.ndcs:
+            return "ndc"
         return "text"
+
+
+def ndc_candidates(text: str) -> tuple[list[str], str]:
+    """(the 11-digit 5-4-2 forms an NDC in the text may stand for, the text without it).
+
+    A dashed NDC has one reading (the short segment gets its leading zero); ten bare digits
+    may be 4-4-2, 5-3-2 or 5-4-1, so all three readings are tried."""
+    found: list[str] = []
+    for match in NDC_DASHED.finditer(text):
+        labeler, product, package = match.groups()
+        if (len(labeler), len(product), len(package)) in ((5, 4, 2), (4, 4, 2), (5, 3, 2), (5, 4, 1)):
+            found.append(labeler.zfill(5) + product.zfill(4) + package.zfill(2))
+    for match in NDC_DIGITS.finditer(text):
+        d = match.group(1)
+        found += [d] if len(d) == 11 else ["0" + d, d[:5] + "0" + d[5:], d[:9] + "0" + d[9:]]
+    rest = NDC_DIGITS.sub(" ", NDC_DASHED.sub(" ", text)) if found else text
+    return list(dict.fromkeys(found)), rest
 
 
 def normalize(raw: str, max_length: int = 512) -> str:
@@ -84,6 +107,9 @@ def parse(raw: str, known_modifiers: frozenset[str] = frozenset(), max_length: i
     lowered = text.lower()
     query.codes = list(dict.fromkeys(f"{m.group(1).upper()}{m.group(2)}" for m in CODE_IN_TEXT.finditer(lowered)))
     remaining = CODE_IN_TEXT.sub(" ", lowered)
+    query.ndcs, remaining = ndc_candidates(remaining)
+    if query.ndcs:
+        remaining = re.sub(r"\bndcs?\b", " ", remaining)
     prefix = PREFIX_ONLY.match(remaining.strip())
     if prefix and not query.codes:
         query.prefix = f"{prefix.group(1).upper()}{prefix.group(2)}"

@@ -91,6 +91,18 @@ class Pair(Schema):
     effective = fields.String(required=True)
 
 
+class Ndc(Schema):
+    """A National Drug Code billed with a drug code, and how many billing units one item and one package hold."""
+
+    ndc = fields.String(required=True, validate=validate.Regexp(r"^\d{5}-\d{4}-\d{2}$"))
+    drug_name = fields.String(required=True)
+    labeler = fields.String(required=True)
+    item_size = fields.Float(allow_none=True)
+    items_per_package = fields.Float(allow_none=True)
+    billing_units_per_item = fields.Float(allow_none=True)
+    billing_units_per_package = fields.Float(allow_none=True)
+
+
 class Similar(Schema):
     """A sibling code and the words that set the two apart."""
 
@@ -147,6 +159,7 @@ class CodeRecord(Schema):
     comparison = fields.Dict(allow_none=True, load_default=None)
     context = fields.List(fields.Nested(Fact), load_default=list)
     modifier_usage = fields.Dict(allow_none=True, load_default=None)
+    ndcs = fields.List(fields.Nested(Ndc), load_default=list)
 
 
 RECORD_SCHEMA = CodeRecord()

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from whoosh import analysis
 from whoosh import columns
-from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Words that carry no meaning in a code search ("code for a ...", "hcpcs ...").
 STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"code", "codes", "hcpcs", "cpt", "per", "w", "wo"} | frozenset("""
@@ -45,6 +45,7 @@ def build_schema() -> Schema:
         flags=ID(sortable=True),  # e.g. "measure negated": ranking priors, see index.search
         lengths=ID(sortable=True),  # "descriptor short terms" token counts, for BM25F length normalisation
         letter=ID,
+        ndc=KEYWORD(scorable=False),  # the 11-digit NDCs (no dashes) the ASP crosswalk maps to the code
         descriptor=TEXT(analyzer=stem_analyzer(), phrase=True),
         short=TEXT(analyzer=stem_analyzer(), phrase=False),
         terms=TEXT(analyzer=stem_analyzer(), phrase=False),

@@ -27,6 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh.lang.porter import stem as porter_stem
 
 from .build import MANIFEST, NEIGHBORS
+from .guide import Guide
 from .semantic import load_neighbors
 from .query import ParsedQuery, parse
 from .schema import STOP_WORDS, TEXT_FIELDS
@@ -133,6 +134,7 @@ class OpenIndex:
         """Open the searcher and read the columns and vocabulary into memory."""
         self.searcher = self.ix.searcher()
         self.reader = self.searcher.reader()
+        self.guide = Guide(folder)
         # Columns, by document number: ranking needs no stored-field loads (about 80 us each).
         self.code_of = list(self.reader.column_reader("code"))
         self.status_of = list(self.reader.column_reader("status"))
@@ -201,11 +203,19 @@ class OpenIndex:
         """Release the searcher's files."""
         if getattr(self, "searcher", None) is not None:
             self.searcher.close()
+        if getattr(self, "guide", None) is not None:
+            self.guide.close()
         self.ix.close()
 
     def docnum(self, code: str) -> int | None:
         """Document number of a code, or None."""
         return self.doc_of.get(code)
+
+    def ndc_codes(self, ndc: str) -> list[str]:
+        """The codes the ASP crosswalk maps an 11-digit NDC (no dashes) to."""
+        if ("ndc", ndc) not in self.reader:
+            return []
+        return [self.code_of[d] for d in self.reader.postings("ndc", ndc).all_ids() if self.code_of[d]]
 
     def stored(self, docnum: int) -> dict:
         """Stored fields of a document."""
@@ -460,6 +470,8 @@ class Ranker:
         if self.parsed.prefix:
             direct += [(c, "prefix") for c in self._prefix_codes()]
         direct += [(m, "modifier") for m in self.parsed.modifiers if self.opened.docnum(m) is not None]
+        direct += [(c, "ndc") for ndc in self.parsed.ndcs for c in self.opened.ndc_codes(ndc)]
+        direct = list(dict.fromkeys(direct))
         return [(c, how) for c, how in direct if self._allowed(c)]
 
     # -- the text query ----------------------------------------------------------
@@ -778,7 +790,13 @@ class Ranker:
                    status=opened.status_of[docnum], kind="modifier" if len(code) == 2 else "procedure",
                    score=round(score, 4), matched=how,
                    highlight=highlight(long_description, stems, prefixes) if highlights else html.escape(long_description),
-                   also_called=self._also_called(docnum) if how == "text" else [])
+                   also_called=self._also_called(docnum) if how == "text" else self._products(docnum) if how == "ndc" else [])
+
+    def _products(self, docnum: int) -> list[str]:
+        """The product names of the NDCs a query typed that map to this code ("Keytruda")."""
+        wanted = set(self.parsed.ndcs)
+        record = json.loads(self.opened.stored(docnum)["record"])
+        return list(dict.fromkeys(n["drug_name"] for n in record.get("ndcs", []) if n["ndc"].replace("-", "") in wanted))
 
     def _also_called(self, docnum: int, most: int = 3) -> list[str]:
         """The code's everyday names and drug names that hold a word of the query the CMS descriptor

@@ -4,9 +4,10 @@
 Prints intent accuracy and code accuracy (the code the answer is about, or for find_code the
 top suggested code, is in `relevant`), overall and per intent; then, for the answer-facts file, the
 pass rate by kind (an answer passes when every `must` group has one alternative in its text,
-case-insensitive).
+case-insensitive); then, for the off-topic file (eval/offtopic_questions.jsonl), the share answered
+as it should be: intent `unknown` at low confidence, with the CPT or ICD-10 note where one is expected.
 
-    python scripts/eval_answers.py [--questions FILE] [--facts FILE] [--index DIR] [--show-misses]
+    python scripts/eval_answers.py [--questions FILE] [--facts FILE] [--offtopic FILE] [--index DIR] [--show-misses]
 """
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def main() -> int:
     ap.add_argument("--questions", default=str(ROOT.parent / "shared" / "eval" / "dev_qa.jsonl"))
     ap.add_argument("--facts", default=str(ROOT.parent / "shared" / "eval" / "dev_answer_facts.jsonl"),
                     help="answer-facts file ('' to skip)")
+    ap.add_argument("--offtopic", default=str(ROOT / "eval" / "offtopic_questions.jsonl"),
+                    help="off-topic and unanswerable questions ('' to skip)")
     ap.add_argument("--index", default=settings["INDEX_DIR"])
     ap.add_argument("--show-misses", action="store_true")
     args = ap.parse_args()
@@ -57,7 +60,47 @@ def main() -> int:
         print("\n".join(misses))
     if args.facts:
         score_facts(answerer, Path(args.facts), args.show_misses)
+    if args.offtopic:
+        score_offtopic(answerer, Path(args.offtopic), args.show_misses)
     return 0
+
+
+NOTES = {"cpt_note": ("cpt", "CPT"), "icd_note": ("icd10", "ICD-10")}
+
+
+def offtopic_ok(answer, expect: str) -> bool:
+    """True when an off-topic question got `unknown` at low confidence, with the expected note (a CPT
+    question may instead get the CPT note beside the nearest HCPCS codes, at confidence 0.5 or less)."""
+    if expect == "cpt_note" and answer.facts.get("note") == "cpt" and answer.confidence <= 0.5:
+        return "CPT" in answer.answer
+    if answer.intent != "unknown" or answer.confidence > 0.3:
+        return False
+    if expect in NOTES:
+        note, word = NOTES[expect]
+        return answer.facts.get("note") == note and word in answer.answer
+    return True
+
+
+def score_offtopic(answerer: Answerer, path: Path, show_misses: bool) -> None:
+    """Print the share of off-topic questions answered as unknown (with the CPT/ICD note where due)."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    stats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    misses = []
+    for row in rows:
+        answer = answerer.answer(row["question"])
+        ok = offtopic_ok(answer, row["expect"])
+        for key in ("all", row["expect"]):
+            stats[key][0] += ok
+            stats[key][1] += 1
+        if not ok:
+            misses.append(f"MISS [{row['expect']}] {row['question']!r}: {answer.intent}/{answer.code} "
+                          f"({answer.confidence}) {answer.answer[:160]}")
+    print(f"\n{'off-topic':<16}{'n':>4}  {'answered ok':>11}")
+    for key in ["all"] + sorted(k for k in stats if k != "all"):
+        ok, n = stats[key]
+        print(f"{key:<16}{n:>4}  {ok / n:>11.3f}")
+    if show_misses:
+        print("\n".join(misses))
 
 
 def passes(text: str, must: list[list[str]]) -> list[list[str]]:

@@ -93,7 +93,7 @@ class SearchHit(Schema):
     kind = fields.String(required=True)
     score = fields.Float(required=True)
     highlight = fields.String(required=True, metadata={"description": "long descriptor, HTML-escaped, matches in <mark>"})
-    matched = fields.String(required=True, metadata={"description": "code, prefix, modifier or text"})
+    matched = fields.String(required=True, metadata={"description": "code, prefix, modifier, ndc or text"})
     also_called = fields.List(fields.String(), required=True, metadata={
         "description": "everyday or drug names of the code that hold a query word its descriptor lacks "
                        "(at most 3; empty for code matches)"})

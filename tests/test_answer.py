@@ -99,9 +99,9 @@ def test_who_uses_a_dme_item_names_the_supplier_channel(answerer):
     ("Can I still bill J0135?", "status"), ("is j0135 billable", "status"),
     ("what does G0438 pay", "payment"), ("reimbursement for G0438", "payment"),
     ("does medicare cover E0601", "coverage"), ("is A4261 payable by medicare", "coverage"),
-    ("what modifiers go with E0601", "modifiers_for_code"), ("what replaced G0202", "status"),
-    ("is A4261 billable to medicare", "coverage"), ("what is the new code for C9166", "status"),
-    ("what do I bill instead of G0202", "status"), ("Is V5010 covered by Medicare?", "coverage"),
+    ("what modifiers go with E0601", "modifiers_for_code"), ("what replaced G0202", "replaced_by"),
+    ("is A4261 billable to medicare", "coverage"), ("what is the new code for C9166", "replaced_by"),
+    ("what do I bill instead of G0202", "replaced_by"), ("Is V5010 covered by Medicare?", "coverage"),
     ("what providers bill T1019", "who_uses"), ("which doctors bill A0426", "who_uses"),
     ("in what situations is S9088 billed", "when_used"), ("definition of T1019", "what_is"),
 ])

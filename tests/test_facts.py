@@ -131,7 +131,7 @@ def answerer(real_index):
 
 
 @pytest.mark.parametrize("question, intent, must", [
-    ("what replaced C9014?", "status", ["2018-12-31", "J0567", "July 2024"]),
+    ("what replaced C9014?", "replaced_by", ["2018-12-31", "J0567", "July 2024"]),
     ("how much does medicare pay for G0439", "payment", ["$126.47", "no facility amount"]),
     ("which modifiers apply to G0130", "modifiers_for_code", ["26 (", "TC (", "PC/TC indicator 1"]),
     ("does L1906 need RT or LT?", "modifiers_for_code", ["RT, LT (", "side"]),
@@ -142,7 +142,7 @@ def answerer(real_index):
     ("when is G0438 used", "when_used", ["G0439", "subsequent", "Annual Wellness Visits", "1 unit"]),
     ("ASP payment for J1750", "payment", ["18.081", "50 MG", "$17.67"]),
     ("what does modifier KH mean", "modifier", ["capped rental", "active codes"]),
-    ("what should I use instead of C9741", "status", ["CPT code 33289", "terminated"]),
+    ("what should I use instead of C9741", "replaced_by", ["CPT code 33289", "terminated"]),
     ("work rvu of J0133", "rvu", ["status is E", "does not mean Medicare never pays", "ASP payment limit"]),
 ])
 def test_answers_state_the_facts(answerer, question, intent, must):

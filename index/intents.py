@@ -1,0 +1,182 @@
+"""What a question asks: its intent, from the codes, modifiers, NDCs and words in it.
+
+Pure functions on strings; no index here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .query import CODE_IN_TEXT, NDC_DASHED, NDC_DIGITS, ndc_candidates
+from .questions import DOSE
+
+INTENTS = ("what_is", "who_uses", "when_used", "find_code", "rvu", "status", "modifier", "modifiers_for_code",
+           "payment", "coverage", "billed_together", "units", "mue", "compare", "replaced_by", "ndc", "faq",
+           "unknown")
+
+RULES: list[tuple[str, re.Pattern]] = [
+    ("rvu", re.compile(r"\b(w?rvus?|relative values?|value units?|work values?|values? of|worth|"
+                       r"practice expense|malpractice)\b")),
+    ("payment", re.compile(r"\b(how much|payments?|pay(ment)? rates?|rates?|amounts?|payment limit|payment allowance|allowance|"
+                           r"allowable|fees?|fee schedule amount|reimburs\w*|prices?|pricing|costs?|dollars?|asp|"
+                           r"what (does|do|will|would) [\w ]{0,30}\bpay|what medicare pays|paid)\b|\$")),
+    ("coverage", re.compile(r"\b((will|does|would|do) medicare (pay|cover|reimburse)|medicare (cover\w*|pays? for)|"
+                            r"(bill|billable|billed|charge|submit|send)( it)? to medicare|(can|may|should) (i|we|you) "
+                            r"(bill|charge) medicare|covered by medicare|medicare coverage|medicare benefit)\b")),
+    ("replaced_by", re.compile(r"\b(replac\w*|instead|in place of|successor|superseded|supersede[sd]?|"
+                               r"(use|bill|report|code) now|new code)\b")),
+    ("status", re.compile(r"\b(status|active|inactive|terminated|deleted|discontinued|retired|obsolete|expired|valid|"
+                          r"billable|still|current|in effect|effective|happened)\b")),
+    ("coverage", re.compile(r"\b(cover(ed|s|age)?|payable|non-?covered|pay(s)? for|(will|does|would) medicare pay|"
+                            r"(can|may|should) (i|we|you) (bill|charge|submit (it )?to) medicare|"
+                            r"bill(ed|able)? to medicare|medicare (pay|cover)\w*|excluded)\b")),
+    ("who_uses", re.compile(r"\b(who|whom|which (specialt\w+|providers?|doctors?|physicians?|clinicians?)|"
+                            r"what (kind|type|sort)s? of (providers?|doctors?|physicians?|specialt\w+|clinicians?)|"
+                            r"what (providers?|doctors?|physicians?|clinicians?|suppliers?)|"
+                            r"specialt(y|ies))\b")),
+    ("when_used", re.compile(r"\b(when|in what (case|situation)s?|under what|how (do|should|can) (i|we|you) "
+                             r"(use|bill|report|code)|how to (use|bill|report)|usage|appropriate)\b")),
+    ("what_is", re.compile(r"\b(what('?s| is| are| does| do)|whats|define|definition|explain|meaning|means?|"
+                           r"describe|description|tell me about|info(rmation)? (on|about))\b")),
+]
+TOGETHER = re.compile(r"\b(together|same[- ](day|date|dos|visit|claim|session|encounter|time|patient|service)|"
+                      r"one claim|one (day|date|visit)|with each other|bundl\w*|unbundl\w*|ncci|ptp|"
+                      r"procedure[- ]to[- ]procedure|mutually exclusive|column (1|2|one|two))\b")
+COMPARE = re.compile(r"\b(differ\w*|difference|vs\.?|versus|compare\w*|comparison|distinguish\w*|"
+                     r"which (one|is better|should)|same as|or)\b")
+MUE_WORDS = re.compile(r"\b(mues?|medically unlikely|max(imum)?( number of)? units|units? (limit|max|maximum|cap|"
+                       r"ceiling)|(limit|max|maximum|cap|ceiling) (of|on|for) units|per (day|date of service|dos|date)|"
+                       r"units? per (day|date|dos)|most units|hitting the edit|unit edit)\b")
+UNITS_WORDS = re.compile(r"\b(how many (billable |billing |service )?units|units? (of|for|to bill|should)|"
+                         r"billing units?|bill(ing)? per)\b")
+NDC_WORDS = re.compile(r"\b(ndcs?|national drug codes?)\b")
+FIND_CODE = re.compile(r"\b(code|codes|hcpcs|cpt)\b.*\b(for|of|is|used for)\b|\b(which|what) (code|hcpcs)|"
+                       r"\b(code|hcpcs|billing code) for\b|^(code|hcpcs)\b")
+CPT_WORD = re.compile(r"\bcpt\b")
+QUESTION_START = re.compile(r"^(what|when|where|why|who|how|is|are|can|could|does|do|did|will|would|should|which)\b")
+# Questions about one's own coverage or account, which no code file answers.
+PERSONAL = re.compile(r"\b(my|our) (deductible|copay|co-pay|coinsurance|premium|plan|claim|bill|insurance|insurer|"
+                      r"doctor|account|password|policy|benefits?|card|refund|appeal|prescription|pharmacy|network)\b|"
+                      r"\b(phone number|password|log ?in|sign ?in|in[- ]network|open enrollment)\b")
+MODIFIER_WORD = re.compile(r"\b(modifier|modifiers|mod|mods)\b", re.I)
+PCTC_WORDS = re.compile(r"\bprofessional (and|or|&) technical (component|part)s?\b|\b(rent\w*|purchas\w*|buy|"
+                        r"bought|capped rental)\b")
+FILLER = re.compile(
+    r"\b(what('?s| is| are)?|whats|which|is|the|a|an|hcpcs|cpt|level ii|billing|code|codes|for|of|to|use|used|"
+    r"do|does|i|we|you|can|tell|me|please|find|need|looking|bill|get|there|that|this|with)\b")
+CPT_LIKE = re.compile(r"(?<![a-z0-9])\d{4}[0-9ftum](?![a-z0-9])", re.I)
+ANY_CODE = re.compile(r"(?<![a-z0-9])([a-z]\d{4}|\d{4}[0-9ftum])(?![a-z0-9])", re.I)
+# ICD-10-CM: a letter, two characters, and usually a dot ("E11.9", "Z79.4", "I10"); or words that name it.
+ICD_SHAPED = re.compile(r"(?<![a-z0-9.])[a-tv-z]\d[0-9a-z](\.[0-9a-z]{1,4})(?![a-z0-9])|(?<![a-z0-9])i10(?![a-z0-9])", re.I)
+ICD_WORDS = re.compile(r"\b(icd[- ]?(10|9)?(-?cm)?|diagnosis codes?|dx codes?|diagnostic codes?)\b", re.I)
+
+NUMERIC_MODIFIERS = {"22", "25", "26", "50", "51", "52", "59", "62", "66", "76", "77", "78", "79", "80", "82", "91"}
+DOSE_WORDS = re.compile(r"\b(mg|mcg|ml|units?|grams?|gm|dose|doses|iu|vials?|minutes?|mins?|hours?|miles?)\b", re.I)
+LETTER_MODIFIER = re.compile(r"(?<![A-Za-z0-9])(TC|RT|LT|RR|NU|UE|KX|KH|KI|KJ|JW|JZ|GY|GA|GZ|XE|XP|XS|XU|QW|AS)"
+                             r"(?![A-Za-z0-9])")
+
+
+@dataclass
+class Parsed:
+    """The things a question names."""
+
+    codes: list[str] = field(default_factory=list)  # HCPCS-shaped, then other code-shaped (CPT), in order
+    modifier: str | None = None
+    ndcs: list[str] = field(default_factory=list)
+    ndc_text: str = ""
+    cpt: list[str] = field(default_factory=list)
+    icd: bool = False
+
+
+def parse_question(question: str, modifiers: frozenset[str]) -> Parsed:
+    """The codes, modifier, NDC candidates and outside-code-set mentions of a normalised question."""
+    found = Parsed()
+    found.codes = list(dict.fromkeys(f"{m.group(1).upper()}{m.group(2)}" for m in CODE_IN_TEXT.finditer(question)))
+    found.cpt = [m.group(1).upper() for m in ANY_CODE.finditer(question) if CPT_LIKE.fullmatch(m.group(1))]
+    found.ndcs, _rest = ndc_candidates(question)
+    if found.ndcs:
+        written = NDC_DASHED.search(question) or NDC_DIGITS.search(question)
+        found.ndc_text = written.group(0) if written else ""
+        found.cpt = []
+    found.icd = bool(ICD_SHAPED.search(question) or ICD_WORDS.search(question)) and not found.codes
+    if not found.codes and not found.cpt:
+        found.modifier = modifier_in(question, modifiers)
+    return found
+
+
+def classify(question: str, found: Parsed) -> tuple[str, float]:
+    """(intent, confidence) of a normalised question, given what it names."""
+    lowered = question.lower()
+    codes = found.codes
+    if found.ndcs and not codes:
+        return "ndc", 0.95
+    if found.modifier and not codes:
+        return ("rvu", 0.9) if RULES[0][1].search(lowered) else ("modifier", 0.95)
+    if len(codes) + len(found.cpt) >= 2:
+        if TOGETHER.search(lowered):
+            return "billed_together", 0.9
+        if COMPARE.search(lowered):
+            return "compare", 0.9
+    if codes:
+        return _about_a_code(question, lowered, len(codes) + len(found.cpt) >= 2)
+    if found.cpt:
+        return "unknown", 0.2
+    if found.icd:
+        return "unknown", 0.1
+    return "find_code", 0.8 if FIND_CODE.search(lowered) else 0.5
+
+
+def _about_a_code(question: str, lowered: str, two: bool) -> tuple[str, float]:
+    """The intent of a question about one code (or two, when no two-code intent fits)."""
+    if NDC_WORDS.search(lowered):
+        return "ndc", 0.9
+    if MUE_WORDS.search(lowered):
+        return "mue", 0.9
+    if DOSE.search(CODE_IN_TEXT.sub(" ", question)) and not MODIFIER_WORD.search(lowered):
+        return "units", 0.9
+    if MODIFIER_WORD.search(lowered) or PCTC_WORDS.search(lowered) or _names_a_modifier(question):
+        return "modifiers_for_code", 0.9
+    for intent, pattern in RULES[:2]:  # rvu, payment: "relative value units", "payment limit per unit"
+        if pattern.search(lowered):
+            return intent, 0.95
+    if UNITS_WORDS.search(lowered):
+        return "units", 0.9
+    for intent, pattern in RULES[2:]:
+        if pattern.search(lowered):
+            return intent, 0.95
+    return ("compare", 0.6) if two else ("what_is", 0.7)
+
+
+def _names_a_modifier(question: str) -> bool:
+    """A question about a code that names a modifier by itself ('does G0130 need 26 or TC?')."""
+    if LETTER_MODIFIER.search(question):
+        return True
+    numbers = set(re.findall(r"(?<![\w.])\d{2}(?![\w.])", question))
+    return bool(numbers & NUMERIC_MODIFIERS) and not DOSE_WORDS.search(question)
+
+
+def modifier_in(question: str, modifiers: frozenset[str]) -> str | None:
+    """The modifier a question asks about: a two-character token named with the word 'modifier'
+    (known or not: CPT's numeric modifiers get an honest answer), or a known one in capitals."""
+    named = MODIFIER_WORD.search(question)
+    tokens = re.findall(r"(?<![A-Za-z0-9])[A-Za-z0-9]{2}(?![A-Za-z0-9])", question)
+    for token in tokens:
+        if token.upper() in modifiers and (named or token.isupper()):
+            return token.upper()
+    if named:
+        unknown = [t for t in tokens if t.isdigit() or (t.isupper() and t.isalpha())]
+        return unknown[0].upper() if unknown else None
+    return None
+
+
+def search_text(question: str) -> str:
+    """The description part of a find-code question."""
+    text = FILLER.sub(" ", question.lower())
+    return " ".join(re.findall(r"[a-z0-9][a-z0-9.\-/']*", text)) or question
+
+
+def leftover_words(question: str, code: str) -> list[str]:
+    """The words of a question about a code besides the code, question words and filler."""
+    text = FILLER.sub(" ", question.lower().replace(code.lower(), " "))
+    return [w for w in re.findall(r"[a-z][a-z'-]{2,}", text)
+            if w not in {"are", "and", "about", "mean", "meaning", "hcpcs", "please", "code", "this", "that"}]
