@@ -341,4 +341,26 @@ def compose_faq(record: dict) -> list[dict]:
             {"intent": "coverage", "question": f"Does Medicare cover {code}?", "answer": coverage_answer(record)},
             {"intent": "rvu", "question": f"What is the work RVU of {code}?", "answer": rvu_sentence(record)},
         ]
+        faq += _limit_questions(record)
+    return faq
+
+
+def _limit_questions(record: dict) -> list[dict]:
+    """Units, MUE and NCCI-pair questions for a code whose records hold the facts to answer them."""
+    from . import questions  # composes with the sentences above
+
+    code, faq = record["code"], []
+    unit = questions.billing_unit(record)
+    if unit and unit["amount"] is not None and record["code"][0] in "JQA" and record.get("drug_billing"):
+        faq.append({"intent": "units", "question": f"How many units of {code} do I bill?",
+                    "answer": questions.units_answer(record, "")[0]})
+    if record.get("mue"):
+        faq.append({"intent": "mue", "question": f"What is the MUE for {code}?",
+                    "answer": questions.mue_answer(record, "")[0]})
+    pairs = [p for p in record.get("ncci_pairs") or [] if p["code"] != code]
+    if pairs:
+        other = pairs[0]["code"]
+        stub = {"code": other, "ncci_pairs": []}
+        faq.append({"intent": "billed_together", "question": f"Can {code} and {other} be billed together?",
+                    "answer": questions.billed_together_answer(record, stub)[0]})
     return faq

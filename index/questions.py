@@ -93,6 +93,15 @@ def _number(value: float) -> str:
     return f"{value:,.4f}".rstrip("0").rstrip(".")
 
 
+UNIT_LEAD = re.compile(r"^(per|each)\s+", re.I)
+
+
+def _quantity(amount: float, unit: str) -> str:
+    """'60 minutes', '1 mg', '2 units': a word unit in the plural when the amount is not one."""
+    plural = amount != 1 and unit.isalpha() and len(unit) > 3 and unit not in MASS
+    return f"{_number(amount)} {unit}{'s' if plural else ''}"
+
+
 def _mue_ceiling(record: dict) -> str:
     """One sentence with the MUE per setting, or ''."""
     mue = [m for m in record.get("mue") or [] if m["units"] > 0]
@@ -112,12 +121,12 @@ def units_answer(record: dict, question: str) -> tuple[str, dict]:
         text = (f"{code} ({record['long_description']}) states no dose or quantity per unit, so one unit is one "
                 f"{'item or service' if record['kind'] == 'procedure' else 'use'} unless the payer says otherwise.")
         return " ".join(filter(None, [text, _mue_ceiling(record)])), facts
-    per = f"{code} is billed per {unit['text']}" + (" (the ASP file's billing unit)" if unit["source"] == "asp" else "")
+    per = f"{code} is billed per {UNIT_LEAD.sub('', unit['text'])}" + (" (the ASP file's billing unit)" if unit["source"] == "asp" else "")
     if unit["amount"] is None:
         return f"{per}: a unit is not an amount we can convert a dose into. " + _mue_ceiling(record), facts
     if dose is None:
-        text = (f"{per}: one unit for each {unit['text'].removeprefix('up to ')} given. Give the dose (for example "
-                f"'{_number(unit['amount'] * 4)} {unit['unit']}') to get the count.")
+        each = re.sub(r"^(up to|per|each)\s+", "", unit["text"].lower())
+        text = f"{per}: one unit for each {each}; for example, {_quantity(unit['amount'] * 4, unit['unit'])} is 4 units."
         return " ".join(filter(None, [text, _mue_ceiling(record)])), facts
     if dose["measure"] != unit["measure"]:
         text = (f"{per}, and a dose in {dose['unit']} does not convert to {unit['unit']} without the product's "
@@ -129,7 +138,7 @@ def units_answer(record: dict, question: str) -> tuple[str, dict]:
     count = max(1, math.ceil(round(exact, 6)))
     facts["units"] = count
     converted = "" if dose["unit"] == unit["unit"] else f" = {_number(in_units)} {unit['unit']}"
-    arithmetic = (f"{dose['text']}{converted} ÷ {_number(unit['amount'])} {unit['unit']} per unit = "
+    arithmetic = (f"{dose['text']}{converted} ÷ {_quantity(unit['amount'], unit['unit'])} per unit = "
                   f"{_number(exact)}")
     if abs(exact - round(exact)) < 1e-6 and exact >= 1:
         text = f"Bill {count} unit{'s' if count != 1 else ''} of {code}: {arithmetic}. {per}."
@@ -188,7 +197,7 @@ def mue_answer(record: dict, question: str) -> tuple[str, dict]:
                 f"outpatient hospitals or DME suppliers (July 2024). No MUE does not mean no limit: payers may still "
                 f"question units that are not medically reasonable."), facts
     asked = facts["setting"]
-    mue.sort(key=lambda m: m["setting"] != asked)
+    mue.sort(key=lambda m: (m["setting"] != asked, m["units"] == 0))  # the setting asked, else one that pays
     lead = mue[0]
     lines = [_mue_line(code, m) for m in mue]
     text = (f"Medically unlikely edit (MUE): {lines[0][0].upper()}{lines[0][1:]}."

@@ -4,7 +4,8 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 CODE_PATTERN = r"^([A-CE-V][0-9]{4}|[A-Z0-9]{2})$"
-FAQ_INTENTS = ["what_is", "who_uses", "when_used", "status", "rvu", "modifiers_for_code", "payment", "coverage"]
+FAQ_INTENTS = ["what_is", "who_uses", "when_used", "status", "rvu", "modifiers_for_code", "payment", "coverage",
+               "units", "mue", "billed_together"]
 
 
 class Coded(Schema):

@@ -87,6 +87,21 @@ def answer_post():
     return _answer(args["question"], args["limit"])
 
 
+@bp.get("/v1/faq")
+def faq():
+    """General questions about HCPCS and Medicare billing: the entries matching ?q=, or all of them."""
+    args = _args(schemas.faq_args)
+    guide = get_index().open().guide
+    if args["q"] is None:
+        results = guide.entries()
+    else:
+        found = {h.id: h.coverage for h in guide.search(args["q"], limit=args["limit"])}
+        by_id = {e["id"]: e for e in guide.entries()}
+        results = [{**by_id[i], "coverage": coverage} for i, coverage in found.items()]
+    body = {"query": args["q"], "total": len(results), "results": results}
+    return jsonify(schemas.faq_response.dump(body))
+
+
 @bp.get("/healthz")
 def healthz():
     """The process is alive."""
@@ -102,4 +117,4 @@ def readyz():
         logging.getLogger("codesearch").warning("not ready: %s", err)
         return respond(503, "not_ready", "no search index is loaded yet")
     return jsonify(schemas.ready_response.dump({"status": "ready", **{k: manifest.get(k) for k in (
-        "record_count", "built_at", "schema_version", "corpus_sha256")}}))
+        "record_count", "built_at", "schema_version", "corpus_sha256", "faq_count")}}))

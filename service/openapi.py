@@ -83,6 +83,11 @@ OPERATIONS: dict[tuple[str, str], dict] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": "AnswerBody"}}},
         "responses": {**_ok("AnswerResponse", "the answer"), **_errors(400, 413, 415, 503)},
     },
+    ("/v1/faq", "get"): {
+        "summary": "General questions about HCPCS and Medicare billing: the entries matching ?q=, or all",
+        "parameters": [{"in": "query", "schema": "FaqArgs"}],
+        "responses": {**_ok("FaqResponse", "FAQ entries, best match first"), **_errors(400, 503)},
+    },
     ("/healthz", "get"): {
         "summary": "The process is alive",
         "responses": _ok("Health", "alive"),
@@ -121,7 +126,7 @@ OPERATIONS: dict[tuple[str, str], dict] = {
 }
 
 SCHEMAS = ["SearchArgs", "AnswerArgs", "AnswerBody", "SearchResponse", "CodeRecordResponse",
-           "AnswerResponse", "Health", "Ready", "ErrorResponse", "CtssSearchArgs"]
+           "AnswerResponse", "FaqArgs", "FaqResponse", "Health", "Ready", "ErrorResponse", "CtssSearchArgs"]
 
 
 def _openapi_path(rule: str) -> str:

@@ -109,6 +109,7 @@ def shape(record: dict) -> dict:
         "add_on": _add_on(record.get("add_on")),
         "who": _who(record.get("who") or {}, faq.get("who_uses")),
         "payment": {"answer": faq.get("payment"), "rows": _payment_rows(record)},
+        "ndcs": _ndcs(record.get("ndcs") or []),
         "modifiers": record.get("modifiers", []),
         "usage": _usage(record.get("modifier_usage")),
         "mue": record.get("mue", []), "mue_source": SOURCES["mue"],
@@ -180,6 +181,16 @@ def _payment_rows(record: dict) -> list[dict]:
     if pay.get("other"):
         rows.append({"what": "Paid under", "amount": pay["other"], "edition": ""})
     return rows
+
+
+NDC_ROWS = 25
+
+
+def _ndcs(ndcs: list[dict]) -> dict:
+    """The NDCs of a drug code for the page: the first rows, the count and the source."""
+    rows = [{**n, "units": "" if n.get("billing_units_per_package") is None else f"{n['billing_units_per_package']:g}"}
+            for n in ndcs[:NDC_ROWS]]
+    return {"rows": rows, "total": len(ndcs), "source": SOURCES["ndc"]}
 
 
 def _pairs(pairs: list[dict], code: str) -> list[dict]:

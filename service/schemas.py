@@ -6,6 +6,7 @@ import re
 from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates,
                          validates_schema)
 
+from index.intents import INTENTS
 from index.records import Coded, Faq, Opps, Pfs, Specialty  # the corpus record's parts, shaped the same
 
 SYNTAX_CHARACTERS = set('"*:()[]{}^~?\\')
@@ -157,6 +158,7 @@ class CodeRecordResponse(Schema):
     comparison = fields.Dict(allow_none=True)
     context = fields.List(fields.Dict(), metadata={"description": "[{text, source}]: when the code is used"})
     modifier_usage = fields.Dict(allow_none=True)
+    ndcs = fields.List(fields.Dict(), metadata={"description": "NDCs billed with the code (ASP crosswalk, January 2026)"})
     sources = fields.Dict(metadata={"description": "source key -> file and edition"})
     page = fields.String(metadata={"description": "the human-readable code page"})
     url = fields.String()
@@ -166,13 +168,44 @@ class AnswerResponse(Schema):
     """Body of /v1/answer."""
 
     question = fields.String(required=True)
-    intent = fields.String(required=True)
+    intent = fields.String(required=True, metadata={"description": ", ".join(INTENTS)})
     code = fields.String(allow_none=True)
     answer = fields.String(required=True)
     facts = fields.Dict(required=True)
     source = fields.String(allow_none=True)
     confidence = fields.Float(required=True)
     results = fields.List(fields.Nested(SearchHit), required=True)
+    codes = fields.List(fields.String(), metadata={"description": "every code the answer is about, in order"})
+
+
+class FaqArgs(Schema):
+    """Query string of GET /v1/faq."""
+
+    class Meta:
+        unknown = RAISE
+
+    q = QuestionText(load_default=None, metadata={"description": "a general question; omitted: every entry"})
+    limit = fields.Integer(load_default=3, validate=validate.Range(1, 100))
+
+
+class FaqEntryResponse(Schema):
+    """One general FAQ entry, with how well it matches the question asked."""
+
+    id = fields.String(required=True)
+    question = fields.String(required=True)
+    answer = fields.String(required=True)
+    source = fields.String(required=True)
+    alternatives = fields.List(fields.String())
+    topics = fields.List(fields.String())
+    coverage = fields.Float(metadata={"description": "share of the question's words the entry holds (0..1)"})
+
+
+class FaqResponse(Schema):
+    """Body of GET /v1/faq."""
+
+    query = fields.String(allow_none=True)
+    total = fields.Integer(required=True)
+    results = fields.List(fields.Nested(FaqEntryResponse), required=True)
 
 
 class ErrorDetail(Schema):
@@ -205,6 +238,7 @@ class Ready(Schema):
     built_at = fields.String()
     schema_version = fields.Integer()
     corpus_sha256 = fields.String()
+    faq_count = fields.Integer()
 
 
 search_args = SearchArgs()
@@ -214,6 +248,8 @@ code_path = CodePath()
 search_response = SearchResponse()
 code_response = CodeRecordResponse()
 answer_response = AnswerResponse()
+faq_args = FaqArgs()
+faq_response = FaqResponse()
 error_response = ErrorResponse()
 health_response = Health()
 ready_response = Ready()
