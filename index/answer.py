@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 from . import faq, guide, questions
 from .facts import SOURCES
-from .intents import (CPT_LIKE, CPT_WORD, FIND_CODE, INTENTS, PERSONAL, QUESTION_START, Parsed, classify, leftover_words, parse_question,  # noqa: F401
+from .intents import (CPT_LIKE, CPT_WORD, FIND_CODE, INTENTS, PERSONAL, QUESTION_START, Parsed, code_less_intent, classify, leftover_words, parse_question,  # noqa: F401
                       search_text)
 from .query import MODIFIER_ALIASES, normalize
 from .search import CodeIndex, Hit
 
+PAYERS = {"medicar", "medicaid"}  # stems a description may hold that no descriptor needs to
 FAQ_COVERAGE = 0.6  # share of a code-less question's words an FAQ entry must hold to answer it
 FAQ_COVERAGE_FIND = 0.85  # the same, for a question worded as a code search ("code for a walker")
 DESCRIBED = 0.5  # share of a description's words a top code must hold when it is not worded as a code search
@@ -115,15 +116,35 @@ class Answerer:
                       [r["code"] for r in records])
 
     def _general(self, question: str, confidence: float, limit: int) -> Answer:
-        """A question naming no code: the general FAQ when an entry covers it, else the code it describes."""
+        """A question naming no code: the general FAQ when an entry covers it and the question does not
+        name an item; a question about a described item; else the code it describes."""
+        cue = code_less_intent(question)
         hits = self.index.open().guide.search(question)
         needed = FAQ_COVERAGE_FIND if FIND_CODE.search(question.lower()) else FAQ_COVERAGE
-        if hits and hits[0].coverage >= needed and (hits[0].asked_as >= 0.9 or not self._names_an_item(question)):
+        item = cue[1] if cue else search_text(question)
+        if hits and hits[0].coverage >= needed and (hits[0].asked_as >= 0.9 or not self._names_an_item(item)):
             top = hits[0]
             facts = {"faq": [{"id": h.id, "question": h.question, "source": h.source, "coverage": h.coverage}
                              for h in hits], "sources": [{"key": "faq", "source": top.source}]}
             return Answer(question, "faq", None, top.answer, facts, None, round(min(0.95, top.coverage), 2), [], [])
-        return self._find_code(question, confidence, limit)
+        return (self._about_described(question, cue, limit) if cue else None) or \
+            self._find_code(question, confidence, limit)
+
+    def _about_described(self, question: str, cue: tuple[str, str], limit: int) -> Answer | None:
+        """A question that describes the code instead of naming it ("who bills oxygen concentrators"):
+        answered for the code that holds every word of the description, and said so; None otherwise."""
+        intent, item = cue
+        hits = self.index.search(item, limit=3).hits
+        if not hits or self._described_share(item, hits[:1]) < 1.0 or hits[0].kind == "modifier":
+            return None
+        record = self.index.get(hits[0].code)
+        text, facts = compose(intent, record, question)
+        lead = f"Taking the code to be {record['code']} ({record['short_description']}), the nearest match for “{item}”: "
+        others = [h.code for h in hits[1:]]
+        tail = f" Other close codes: {', '.join(others)}." if others else ""
+        facts["described_as"] = item
+        return Answer(question, intent, record["code"], lead + text + tail, facts, self.source(record["code"]), 0.6,
+                      self.index.search(item, limit=limit).hits, [record["code"]])
 
     def _find_code(self, question: str, confidence: float, limit: int) -> Answer:
         """The codes that best match a described item or service."""
@@ -151,14 +172,14 @@ class Answerer:
         facts = {"search": result.query, "top_code": top.code, "top_status": top.status, "note": "cpt" if cpt else None}
         return Answer(question, "find_code", top.code, text, facts, self.source(top.code), confidence, result.hits)
 
-    def _names_an_item(self, question: str) -> bool:
-        """True when one of the top codes holds every word of the question's description ("hospital bed")."""
-        return self._described_share(question, self.index.search(search_text(question), limit=3).hits) >= 1.0
+    def _names_an_item(self, item: str) -> bool:
+        """True when one of the top codes holds every word of a description ("hospital bed")."""
+        return bool(item) and self._described_share(item, self.index.search(item, limit=3).hits) >= 1.0
 
     def _described_share(self, question: str, hits: list[Hit]) -> float:
         """The largest share of a question's words that one of the top codes' descriptors, names and lay
         terms hold: a question that does not describe a code ("what is the weather") scores low."""
-        wanted = set(guide.stems(search_text(question)))
+        wanted = set(guide.stems(search_text(question))) - PAYERS
         if not wanted or not hits:
             return 0.0
         best = 0.0

@@ -147,6 +147,30 @@ def _about_a_code(question: str, lowered: str, two: bool) -> tuple[str, float]:
     return ("compare", 0.6) if two else ("what_is", 0.7)
 
 
+ITEM_NOISE = re.compile(r"\b(hcpcs|cpt|codes?|bill(s|ed|ing)?|claims?|patients?|day|date|"
+                        r"per|units?|dose|given|how|many|much|does|do|is|are|can|will|would|what|who|when|which|"
+                        r"go|goes|needed|needs?|require[sd]?|required|put|add|append|apply|applies|typically|usually|"
+                        r"orders?|ordered|ordering|prescrib\w*|provid\w*|perform\w*|uses?|used)\b")
+
+
+def code_less_intent(question: str) -> tuple[str, str] | None:
+    """(intent, the words naming the item) of a question about a code it describes instead of naming
+    ("how many units of keytruda for 200 mg", "does medicare cover a cpap machine"), or None."""
+    lowered = question.lower()
+    cues = [("mue", MUE_WORDS), ("units", DOSE), ("modifiers_for_code", MODIFIER_WORD), ("rvu", RULES[0][1]),
+            ("payment", RULES[1][1]), ("units", UNITS_WORDS)]
+    cues += [(intent, pattern) for intent, pattern in RULES[2:] if intent not in ("what_is", "status", "replaced_by")]
+    for intent, pattern in cues:
+        if pattern.search(lowered):
+            item = lowered
+            for _name, other in cues:
+                item = other.sub(" ", item)
+            item = ITEM_NOISE.sub(" ", search_text(item))
+            item = " ".join(re.findall(r"[a-z0-9][a-z0-9'-]*", item))
+            return (intent, item) if item else None
+    return None
+
+
 def _names_a_modifier(question: str) -> bool:
     """A question about a code that names a modifier by itself ('does G0130 need 26 or TC?')."""
     if LETTER_MODIFIER.search(question):
@@ -160,13 +184,23 @@ def modifier_in(question: str, modifiers: frozenset[str]) -> str | None:
     (known or not: CPT's numeric modifiers get an honest answer), or a known one in capitals."""
     named = MODIFIER_WORD.search(question)
     tokens = re.findall(r"(?<![A-Za-z0-9])[A-Za-z0-9]{2}(?![A-Za-z0-9])", question)
+    beside = _beside_modifier_word(question) if named else set()
     for token in tokens:
-        if token.upper() in modifiers and (named or token.isupper()):
+        # A lower-case token ("go", "as") is a modifier only right beside the word "modifier".
+        if token.upper() in modifiers and (token.isupper() or token.isdigit() or token.lower() in beside):
             return token.upper()
     if named:
-        unknown = [t for t in tokens if t.isdigit() or (t.isupper() and t.isalpha())]
+        unknown = [t for t in tokens if t.isdigit() or (t.isupper() and t.isalpha()) or t.lower() in beside]
         return unknown[0].upper() if unknown else None
     return None
+
+
+def _beside_modifier_word(question: str) -> set[str]:
+    """The word right before 'modifier' ('the go modifier'), and the one after it when it ends the
+    question ('modifier rt'; not 'modifiers go with ...')."""
+    words = re.findall(r"[a-z0-9]+", question.lower())
+    return {words[j] for i, w in enumerate(words) if MODIFIER_WORD.fullmatch(w)
+            for j in (i - 1, i + 1) if 0 <= j < len(words) and (j < i or j == len(words) - 1)}
 
 
 def search_text(question: str) -> str:
