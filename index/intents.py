@@ -179,28 +179,39 @@ def _names_a_modifier(question: str) -> bool:
     return bool(numbers & NUMERIC_MODIFIERS) and not DOSE_WORDS.search(question)
 
 
+ENGLISH_PAIRS = frozenset("is it in on of to or an as at be by do go he if me my no so up us we".split())
+
+
 def modifier_in(question: str, modifiers: frozenset[str]) -> str | None:
-    """The modifier a question asks about: a two-character token named with the word 'modifier'
-    (known or not: CPT's numeric modifiers get an honest answer), or a known one in capitals."""
+    """The modifier a question asks about: a known one in capitals or digits, a lower-case one right
+    beside the word 'modifier' ('the go modifier'; an English word such as 'is' only after 'the'), or,
+    with the word 'modifier', an unknown one (CPT's numeric modifiers get an honest answer)."""
     named = MODIFIER_WORD.search(question)
     tokens = re.findall(r"(?<![A-Za-z0-9])[A-Za-z0-9]{2}(?![A-Za-z0-9])", question)
-    beside = _beside_modifier_word(question) if named else set()
-    for token in tokens:
-        # A lower-case token ("go", "as") is a modifier only right beside the word "modifier".
-        if token.upper() in modifiers and (token.isupper() or token.isdigit() or token.lower() in beside):
+    marked = [t for t in tokens if t.isupper() or t.isdigit()]
+    beside = [t for t in tokens if t.islower() and t in _beside_modifier_word(question)] if named else []
+    for token in marked + beside:
+        if token.upper() in modifiers and (token in marked or named):
             return token.upper()
     if named:
-        unknown = [t for t in tokens if t.isdigit() or (t.isupper() and t.isalpha()) or t.lower() in beside]
+        unknown = marked + beside
         return unknown[0].upper() if unknown else None
     return None
 
 
 def _beside_modifier_word(question: str) -> set[str]:
-    """The word right before 'modifier' ('the go modifier'), and the one after it when it ends the
-    question ('modifier rt'; not 'modifiers go with ...')."""
+    """The word right before 'modifier' ('the go modifier'; an English word only after 'the' or 'a'), and the
+    one after it ('modifier rt'; an English word only when it ends the question: not 'modifiers go with')."""
     words = re.findall(r"[a-z0-9]+", question.lower())
-    return {words[j] for i, w in enumerate(words) if MODIFIER_WORD.fullmatch(w)
-            for j in (i - 1, i + 1) if 0 <= j < len(words) and (j < i or j == len(words) - 1)}
+    found = set()
+    for i, word in enumerate(words):
+        if not MODIFIER_WORD.fullmatch(word):
+            continue
+        if i > 0 and (words[i - 1] not in ENGLISH_PAIRS or (i > 1 and words[i - 2] in ("the", "a"))):
+            found.add(words[i - 1])
+        if i + 1 < len(words) and (words[i + 1] not in ENGLISH_PAIRS or i == len(words) - 2):
+            found.add(words[i + 1])
+    return found
 
 
 def search_text(question: str) -> str:
