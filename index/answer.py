@@ -15,6 +15,7 @@ from .search import CodeIndex, Hit
 
 PAYERS = {"medicar", "medicaid"}  # stems a description may hold that no descriptor needs to
 FAQ_COVERAGE = 0.6  # share of a code-less question's words an FAQ entry must hold to answer it
+FAQ_EXACT = 0.9  # an entry phrased with the question's own words answers it even when a code would match
 FAQ_COVERAGE_FIND = 0.85  # the same, for a question worded as a code search ("code for a walker")
 DESCRIBED = 0.5  # share of a description's words a top code must hold when it is not worded as a code search
 DESCRIBED_QUESTION = 0.75  # the same, for a question ("when is open enrollment" is not a code's description)
@@ -122,7 +123,7 @@ class Answerer:
         hits = self.index.open().guide.search(question)
         needed = FAQ_COVERAGE_FIND if FIND_CODE.search(question.lower()) else FAQ_COVERAGE
         item = cue[1] if cue else search_text(question)
-        if hits and hits[0].coverage >= needed and (hits[0].asked_as >= 0.9 or not self._names_an_item(item)):
+        if hits and hits[0].coverage >= needed and (max(hits[0].exact, hits[0].asked_as) >= FAQ_EXACT or not self._names_an_item(item)):
             top = hits[0]
             facts = {"faq": [{"id": h.id, "question": h.question, "source": h.source, "coverage": h.coverage}
                              for h in hits], "sources": [{"key": "faq", "source": top.source}]}

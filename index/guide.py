@@ -131,6 +131,7 @@ class FaqHit:
     source: str
     score: float
     coverage: float
+    exact: float = 0.0  # the best two-way match with one phrasing: the question holds it and it holds the question
     asked_as: float = 0.0  # how much of the question the entry's own question (not an alternative) covers
 
 
@@ -175,15 +176,30 @@ class Guide:
             entry = json.loads(hit["entry"])
             hits.append(FaqHit(entry["id"], entry["question"], entry["answer"], entry["source"],
                                round(hit.score, 4), self.coverage(wanted, entry["id"]),
+                               self.exactness(wanted, entry["id"]),
                                self.coverage(wanted, entry["id"], own_question=True)))
-        return sorted(hits, key=lambda h: (-h.coverage, -h.asked_as, len(h.question), -h.score))
+        return sorted(hits, key=lambda h: (-h.coverage, -max(h.exact, h.asked_as), len(h.question), -h.score))
+
+    def exactness(self, wanted: list[str], entry_id: str) -> float:
+        """Over an entry's phrasings, the best share of words held both ways: 1.0 when a phrasing and the
+        question have the same content words ("what is a capped rental" and "capped rental")."""
+        asked, best = set(wanted), 0.0
+        for held in self.phrasings[entry_id][0]:
+            if held and asked:
+                both = len(asked & held)
+                best = max(best, min(both / len(asked), both / len(held)))
+        return round(best, 3)
+
+    def _weight(self, stem: str) -> float:
+        """How telling a stem is: rarer across entries, more."""
+        return self.weight.get(stem, self.unseen_weight)
 
     def coverage(self, wanted: list[str], entry_id: str, own_question: bool = False) -> float:
         """How much of a question one entry covers, 0..1: over its phrasings, the largest weighted share
         of the question's stems that one phrasing holds, a stem held only by its answer counting half."""
         phrasings, answer = self.phrasings[entry_id]
         phrasings = phrasings[:1] if own_question else phrasings
-        weights = {s: self.weight.get(s, self.unseen_weight) for s in wanted}
+        weights = {s: self._weight(s) for s in wanted}
         total = sum(weights.values())
         best = 0.0
         for held in phrasings:

@@ -150,7 +150,8 @@ def _about_a_code(question: str, lowered: str, two: bool) -> tuple[str, float]:
 ITEM_NOISE = re.compile(r"\b(hcpcs|cpt|codes?|bill(s|ed|ing)?|claims?|patients?|day|date|"
                         r"per|units?|dose|given|how|many|much|does|do|is|are|can|will|would|what|who|when|which|"
                         r"go|goes|needed|needs?|require[sd]?|required|put|add|append|apply|applies|typically|usually|"
-                        r"orders?|ordered|ordering|prescrib\w*|provid\w*|perform\w*|uses?|used)\b")
+                        r"orders?|ordered|ordering|prescrib\w*|provid\w*|perform\w*|uses?|used|"
+                        r"creat\w*|maintain\w*|publish\w*|assign\w*|updat\w*|plus|minus)\b")
 
 
 def code_less_intent(question: str) -> tuple[str, str] | None:
