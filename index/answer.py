@@ -73,7 +73,7 @@ class Answerer:
         record = self.index.get(code)
         if record is None:
             return self._no_such_code(question, intent, code)
-        if intent == "what_is" and confidence < 0.9 and len(set(leftover_words(question, code)) - _words_of(record)) >= 2:
+        if intent == "what_is" and len(set(leftover_words(question, code)) - _words_of(record)) >= 2:
             return self._unknown(question, found, record)
         return self._about(question, intent, confidence, record, limit)
 
@@ -151,8 +151,10 @@ class Answerer:
         """The codes that best match a described item or service."""
         result = self.index.search(search_text(question), limit=limit)
         lowered = question.lower()
-        needed = DESCRIBED_QUESTION if QUESTION_START.match(lowered) else DESCRIBED
-        if PERSONAL.search(lowered) or (not FIND_CODE.search(lowered) and self._described_share(question, result.hits) < needed):
+        asked = bool(QUESTION_START.match(lowered))
+        needed = DESCRIBED_QUESTION if asked else DESCRIBED
+        if PERSONAL.search(lowered) or (not FIND_CODE.search(lowered) and
+                                        self._described_share(question, result.hits, naming_only=asked) < needed):
             return self._unknown(question)
         cpt = bool(CPT_WORD.search(lowered))
         if not result.hits:
@@ -177,16 +179,19 @@ class Answerer:
         """True when one of the top codes holds every word of a description ("hospital bed")."""
         return bool(item) and self._described_share(item, self.index.search(item, limit=3).hits) >= 1.0
 
-    def _described_share(self, question: str, hits: list[Hit]) -> float:
+    def _described_share(self, question: str, hits: list[Hit], naming_only: bool = False) -> float:
         """The largest share of a question's words that one of the top codes' descriptors, names and lay
-        terms hold: a question that does not describe a code ("what is the weather") scores low."""
+        terms hold: a question that does not describe a code ("what is the weather") scores low. With
+        ``naming_only`` the long descriptor does not count: a question asks about what the code is called
+        ("what is a knee scooter"), not a word in its fine print ("what time is it")."""
         wanted = set(guide.stems(search_text(question))) - PAYERS
         if not wanted or not hits:
             return 0.0
         best = 0.0
         for hit in hits[:3]:
             record = self.index.get(hit.code) or {}
-            have = set(guide.stems(" ".join(_texts_of(record))))
+            texts = _texts_of(record)
+            have = set(guide.stems(" ".join(texts[:1] + texts[2:] if naming_only else texts)))
             best = max(best, len(wanted & have) / len(wanted))
         return best
 

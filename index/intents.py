@@ -23,7 +23,8 @@ RULES: list[tuple[str, re.Pattern]] = [
     ("coverage", re.compile(r"\b((will|does|would|do) medicare (pay|cover|reimburse)|medicare (cover\w*|pays? for)|"
                             r"(bill|billable|billed|charge|submit|send)( it)? to medicare|(can|may|should) (i|we|you) "
                             r"(bill|charge) medicare|covered by medicare|medicare coverage|medicare benefit)\b")),
-    ("replaced_by", re.compile(r"\b(replac\w*|instead|in place of|successor|superseded|supersede[sd]?|"
+    ("replaced_by", re.compile(r"\b(replac\w*|instead|in place of|(took|take|takes|taken) the place|successor|"
+                               r"superseded|supersede[sd]?|"
                                r"(use|bill|report|code) now|new code)\b")),
     ("status", re.compile(r"\b(status|active|inactive|terminated|deleted|discontinued|retired|obsolete|expired|valid|"
                           r"billable|still|current|in effect|effective|happened)\b")),

@@ -6,10 +6,12 @@ answer says so.
 """
 from __future__ import annotations
 
+import difflib
 import math
 import re
+from decimal import Decimal
 
-from .facts import CPT_SHAPED, PTP_MODIFIERS, SETTING_NAMES, difference, money
+from .facts import CPT_SHAPED, PTP_MODIFIERS, SETTING_NAMES, money
 from .faq import kind_phrase, replacement_sentence, status_sentence
 
 PTP_EDITION = "CMS NCCI procedure-to-procedure edits, July 2024"
@@ -34,10 +36,12 @@ MEASURES = {"mass": MASS, "volume": VOLUME, "units": UNITS, "time": TIME, "miles
 UNIT_WORD = (r"(mcg|micrograms?|mg|milligrams?|gm|grams?|g|ml|milliliters?|millilitres?|cc|liters?|litres?|l|"
              r"million units?|international units?|usp units?|units?|iu|minutes?|mins?|hours?|hrs?|miles?)")
 AMOUNT = r"(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
-DOSE = re.compile(AMOUNT + r"\s*-?\s*" + UNIT_WORD + r"(?![a-z])", re.I)
+DOSE = re.compile(AMOUNT + r"\s*-?\s*" + UNIT_WORD + r"(?![\w-])", re.I)
 BILLING_UNIT = re.compile(r"^(?:(up to|per)\s+)?" + AMOUNT + r"\s*" + UNIT_WORD + r"$", re.I)
 DESCRIPTOR_UNIT = re.compile(r"(?:,|\bper\b|\beach\b)\s*(up to\s+)?" + AMOUNT + r"?\s*" + UNIT_WORD
-                             + r"(?![a-z])(?!.*(?:,|\bper\b|\beach\b)\s*\d)", re.I)
+                             + r"(?![\w-])", re.I)
+# "4 liters per minute", "50 ml or greater per hour": a rate, not what one unit of the code is.
+RATE_BEFORE = re.compile(r"\d\s*(mcg|mg|gm?|grams?|ml|cc|l|liters?|litres?|units?|iu)\b[^,;]*$", re.I)
 
 
 def _unit_name(word: str) -> tuple[str, str] | None:
@@ -66,7 +70,7 @@ def billing_unit(record: dict) -> dict | None:
         if match and (unit := _unit_name(match.group(3))):
             return {"amount": _amount(match.group(2)), "unit": unit[1], "measure": unit[0], "text": asp.strip(),
                     "up_to": (match.group(1) or "").lower() == "up to", "source": "asp"}
-    match = DESCRIPTOR_UNIT.search(record["long_description"])
+    match = _descriptor_unit(record["long_description"])
     if match and (unit := _unit_name(match.group(3))):
         amount = _amount(match.group(2)) if match.group(2) else 1.0
         text = match.group(0).lstrip(",").strip()
@@ -75,6 +79,17 @@ def billing_unit(record: dict) -> dict | None:
     if asp:
         return {"amount": None, "unit": None, "measure": None, "text": asp.strip(), "up_to": False, "source": "asp"}
     return None
+
+
+def _descriptor_unit(text: str) -> re.Match | None:
+    """The last "..., 50 mg" or "per 15 minutes" of a descriptor that is not part of a rate."""
+    found = None
+    for match in DESCRIPTOR_UNIT.finditer(text):
+        rate = match.group(0).lstrip(",").strip().lower().startswith("per") and \
+            RATE_BEFORE.search(text[max(0, match.start() - 40):match.start()])
+        if not rate:
+            found = match
+    return found
 
 
 def dose_in(question: str, code: str) -> dict | None:
@@ -96,6 +111,12 @@ def _number(value: float) -> str:
 UNIT_LEAD = re.compile(r"^(per|each)\s+", re.I)
 
 
+def _unit_phrase(unit: dict) -> str:
+    """'50 MG', 'unit of up to 250 mg', '15 minutes': what one billing unit is."""
+    text = UNIT_LEAD.sub("", unit["text"])
+    return f"unit of {text.lower()}" if text.lower().startswith("up to") else text
+
+
 def _quantity(amount: float, unit: str) -> str:
     """'60 minutes', '1 mg', '2 units': a word unit in the plural when the amount is not one."""
     plural = amount != 1 and unit.isalpha() and len(unit) > 3 and unit not in MASS
@@ -107,7 +128,8 @@ def _mue_ceiling(record: dict) -> str:
     mue = [m for m in record.get("mue") or [] if m["units"] > 0]
     if not mue:
         return ""
-    listed = "; ".join(f"{m['units']} from {SETTING_NAMES.get(m['setting'], m['setting'])}" for m in mue)
+    listed = "; ".join(f"{m['units']} unit{'s' if m['units'] != 1 else ''} from "
+                       f"{SETTING_NAMES.get(m['setting'], m['setting'])}" for m in mue)
     return f"Ceiling: the MUE allows at most {listed} per patient per day ({MUE_EDITION})."
 
 
@@ -121,7 +143,7 @@ def units_answer(record: dict, question: str) -> tuple[str, dict]:
         text = (f"{code} ({record['long_description']}) states no dose or quantity per unit, so one unit is one "
                 f"{'item or service' if record['kind'] == 'procedure' else 'use'} unless the payer says otherwise.")
         return " ".join(filter(None, [text, _mue_ceiling(record)])), facts
-    per = f"{code} is billed per {UNIT_LEAD.sub('', unit['text'])}" + (" (the ASP file's billing unit)" if unit["source"] == "asp" else "")
+    per = f"{code} is billed per {_unit_phrase(unit)}" + (" (the ASP file's billing unit)" if unit["source"] == "asp" else "")
     if unit["amount"] is None:
         return f"{per}: a unit is not an amount we can convert a dose into. " + _mue_ceiling(record), facts
     if dose is None:
@@ -137,7 +159,7 @@ def units_answer(record: dict, question: str) -> tuple[str, dict]:
     exact = in_units / unit["amount"]
     count = max(1, math.ceil(round(exact, 6)))
     facts["units"] = count
-    converted = "" if dose["unit"] == unit["unit"] else f" = {_number(in_units)} {unit['unit']}"
+    converted = "" if dose["unit"] == unit["unit"] else f" = {_quantity(in_units, unit['unit'])}"
     arithmetic = (f"{dose['text']}{converted} ÷ {_quantity(unit['amount'], unit['unit'])} per unit = "
                   f"{_number(exact)}")
     if abs(exact - round(exact)) < 1e-6 and exact >= 1:
@@ -150,8 +172,9 @@ def units_answer(record: dict, question: str) -> tuple[str, dict]:
                 f"rounded up to the next whole unit (a dose below one unit is billed as 1). {per}.")
     asp = (record.get("payment") or {}).get("asp") or {}
     if asp.get("limit_usd") and unit["source"] == "asp":
+        total = Decimal(str(asp.get("limit_text") or asp["limit_usd"])) * count  # exact: money() rounds half-up
         text += (f" At the January 2026 ASP payment limit of ${asp['limit_text']} per unit, {count} units come to "
-                 f"{money(count * asp['limit_usd'])}.")
+                 f"{money(float(total))}.")
     over = [m for m in record.get("mue") or [] if 0 < m["units"] < count]
     if over:
         text += (f" That is above the MUE of {over[0]['units']} units per day for "
@@ -162,9 +185,9 @@ def units_answer(record: dict, question: str) -> tuple[str, dict]:
 # ------------------------------------------------------------------ medically unlikely edits
 
 SETTING_WORDS = [
-    ("dme supplier", re.compile(r"\b(dme|dmepos|supplier|suppliers|equipment compan\w*)\b", re.I)),
-    ("outpatient hospital", re.compile(r"\b(hospital|outpatient|opps|facility|hopd|ub-?04)\b", re.I)),
-    ("practitioner", re.compile(r"\b(physician|practitioner|professional|doctor|office|clinic|provider|"
+    ("dme supplier", re.compile(r"\b(dme|dmepos|suppliers?|equipment compan\w*)\b", re.I)),
+    ("outpatient hospital", re.compile(r"\b(hospitals?|outpatient|opps|facility|facilities|hopds?|ub-?04)\b", re.I)),
+    ("practitioner", re.compile(r"\b(physicians?|practitioners?|professionals?|doctors?|offices?|clinics?|providers?|"
                                 r"cms-?1500|1500)\b", re.I)),
 ]
 
@@ -290,7 +313,7 @@ def _pay_brief(record: dict) -> str:
     if opps.get("rate_usd"):
         return f"{money(opps['rate_usd'])} under the OPPS"
     if pay.get("other"):
-        return f"paid under {pay['other']}"
+        return f"paid under {pay['other'].split(' (')[0]}"
     if (record.get("coverage") or {}).get("code") in {"I", "M", "S"}:
         return "not payable by Medicare"
     return "no amount in the payment files here"
@@ -306,16 +329,39 @@ def _who_brief(record: dict) -> str:
     return types[0] if types else "not stated in the CMS files here"
 
 
+DIFF_WORD = re.compile(r"[\w.'/-]+")
+
+
+def _clip(text: str, most: int = 160) -> str:
+    """A long descriptor cut at a word, with an ellipsis."""
+    return text if len(text) <= most else text[:most].rsplit(" ", 1)[0] + " …"
+
+
+def word_diff(mine: str, theirs: str) -> tuple[list[str], list[str]]:
+    """(phrases only in mine, phrases only in theirs), each in descriptor order, aligned word by word
+    ("level 2" and "level 4" differ in "2" and "4", though "2" occurs elsewhere in both)."""
+    a, b = DIFF_WORD.findall(mine), DIFF_WORD.findall(theirs)
+    matcher = difflib.SequenceMatcher(a=[w.lower() for w in a], b=[w.lower() for w in b], autojunk=False)
+    only_a, only_b = [], []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "delete") and i2 > i1:
+            only_a.append(" ".join(a[i1:i2]))
+        if tag in ("replace", "insert") and j2 > j1:
+            only_b.append(" ".join(b[j1:j2]))
+    return only_a, only_b
+
+
 def compare_answer(first: dict, second: dict) -> tuple[str, dict]:
     """Two codes side by side: the words that differ, status, payment and who bills each."""
     a, b = first["code"], second["code"]
-    mine, theirs = difference(first["long_description"], second["long_description"])
-    parts = [f"{a} is “{first['long_description']}”; {b} is “{second['long_description']}”."]
+    mine, theirs = word_diff(first["long_description"], second["long_description"])
+    parts = [f"{a} is “{_clip(first['long_description'])}”; {b} is “{_clip(second['long_description'])}”."]
     if mine and theirs:
-        parts.append(f"The difference: {a} says “{' '.join(mine)}” where {b} says “{' '.join(theirs)}”.")
+        parts.append(f"The difference: {a} says “{_clip(' … '.join(mine))}” where {b} says "
+                     f"“{_clip(' … '.join(theirs))}”.")
     elif mine or theirs:
         extra, holder = (mine, a) if mine else (theirs, b)
-        parts.append(f"The difference: {holder} adds “{' '.join(extra)}”.")
+        parts.append(f"The difference: {holder} adds “{_clip(' … '.join(extra))}”.")
     else:
         parts.append("Their descriptors use the same words.")
     for record in (first, second):
