@@ -70,14 +70,14 @@ def billing_unit(record: dict) -> dict | None:
         if match and (unit := _unit_name(match.group(3))):
             return {"amount": _amount(match.group(2)), "unit": unit[1], "measure": unit[0], "text": asp.strip(),
                     "up_to": (match.group(1) or "").lower() == "up to", "source": "asp"}
+    if asp:  # the ASP file's unit, when it is not one amount ("2.5 MG/0.5 MG", "PER VIAL"), is not a mass to divide by
+        return {"amount": None, "unit": None, "measure": None, "text": asp.strip(), "up_to": False, "source": "asp"}
     match = _descriptor_unit(record["long_description"])
     if match and (unit := _unit_name(match.group(3))):
         amount = _amount(match.group(2)) if match.group(2) else 1.0
         text = match.group(0).lstrip(",").strip()
         return {"amount": amount, "unit": unit[1], "measure": unit[0], "text": text,
                 "up_to": bool(match.group(1)), "source": "hcpcs"}
-    if asp:
-        return {"amount": None, "unit": None, "measure": None, "text": asp.strip(), "up_to": False, "source": "asp"}
     return None
 
 
@@ -145,7 +145,9 @@ def units_answer(record: dict, question: str) -> tuple[str, dict]:
         return " ".join(filter(None, [text, _mue_ceiling(record)])), facts
     per = f"{code} is billed per {_unit_phrase(unit)}" + (" (the ASP file's billing unit)" if unit["source"] == "asp" else "")
     if unit["amount"] is None:
-        return f"{per}: a unit is not an amount we can convert a dose into. " + _mue_ceiling(record), facts
+        text = (f"{per}: one unit is one such dose, package or item, not a single amount a dose can be divided by, so "
+                f"bill one unit for each {unit['text'].lower()} given.")
+        return " ".join(filter(None, [text, _mue_ceiling(record)])), facts
     if dose is None:
         each = re.sub(r"^(up to|per|each)\s+", "", unit["text"].lower())
         text = f"{per}: one unit for each {each}; for example, {_quantity(unit['amount'] * 4, unit['unit'])} is 4 units."
