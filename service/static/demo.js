@@ -255,6 +255,8 @@
           var link = el("button", { type: "button", class: "linkish" }, "Open " + body.code);
           link.addEventListener("click", function () { showCode(body.code); });
           source.appendChild(link);
+        } else if (body.intent === "faq" && body.facts.sources && body.facts.sources.length) {
+          source.appendChild(el("small", {}, "Source: " + body.facts.sources[0].source));
         }
         var related = document.getElementById("answer-results");
         related.replaceChildren.apply(related, body.results.map(function (hit) {
