@@ -265,7 +265,7 @@ def _verify(folder: Path, count: int) -> None:
 
 def _copy_vocabulary(corpus_dir: Path, folder: Path) -> None:
     """Ship the corpus's query-time vocabularies inside the build, so a build is self-contained."""
-    for source in (corpus_dir / VOCABULARY, corpus_dir / "vocab" / NEIGHBORS):
+    for source in (corpus_dir / VOCABULARY, corpus_dir / "vocab" / NEIGHBORS, corpus_dir / "changes.json"):
         if source.is_file():
             shutil.copyfile(source, folder / source.name)
 

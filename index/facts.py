@@ -64,7 +64,7 @@ def money(value: float) -> str:
 
 
 def history(code: str, status: dict, admin_added: str | None, record_2024: dict | None,
-            active_codes: set[str]) -> dict:
+            active_codes: set[str], sources: list[str] | None = None) -> dict:
     """Added, terminated (exact or heuristic, and which) and the codes CMS cross-references."""
     xrefs = [x for x in (record_2024 or {}).get("xref", []) if x != code]
     exact = bool(record_2024 and record_2024.get("terminated_date")
@@ -78,7 +78,7 @@ def history(code: str, status: dict, admin_added: str | None, record_2024: dict 
         "action": (record_2024 or {}).get("action"),
         "cross_references": xrefs,
         "replaced_by": [x for x in xrefs if x in active_codes or CPT_SHAPED.match(x)] if terminated else [],
-        "sources": ["record_2024", "hcpcs_admin"] if record_2024 else ["hcpcs_admin"],
+        "sources": sources or (["record_2024", "hcpcs_admin"] if record_2024 else ["hcpcs_admin"]),
     }
 
 

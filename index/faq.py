@@ -46,7 +46,10 @@ def status_sentence(record: dict) -> str:
         replacement = replacement_sentence(record)
         return f"{text} {replacement}".strip()
     added = f" It was added on {history['added_date']}." if history.get("added_date") else ""
-    return f"{code} is active in the January 2026 HCPCS file.{added}"
+    release = record.get("release")
+    where = (f"the CMS HCPCS release {release['name']} (effective {release['effective_date']})" if release
+             else "the January 2026 HCPCS file")
+    return f"{code} is active in {where}.{added}"
 
 
 RVU_COMPONENTS = [

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import cms_files as cms
 from . import facts, vocab
+from .cms_release import terminated_by
 from .faq import compose_faq, compose_clinical_context, compose_plain_language
 
 CORPUS_FILE = "codes.jsonl.gz"
@@ -41,11 +42,23 @@ def _money(value: str) -> float | None:
     return float(value) if value else None
 
 
+def _release_status(row: dict) -> dict:
+    """Status of a code read from a CMS release: its own record says, by TERM_DT against the release's date."""
+    term, release = row["termination_date"], row["release"]
+    if terminated_by(term, row["effective_date"]):
+        return {"status": "terminated", "terminated_date": term, "status_basis": f"TERM_DT in the {release}"}
+    ends = f"; CMS ends it on {term}" if term else ""
+    return {"status": "active", "terminated_date": None,
+            "status_basis": f"in the {release}, with no TERM_DT on or before its effective date{ends}"}
+
+
 def _status(row: dict, term_2019: dict[str, str], record_2024: dict | None = None) -> dict:
     """Active or terminated, the date where known, and how that is known."""
+    if "release" in row:
+        return _release_status(row)
     code = row["code"]
     exact = (record_2024 or {}).get("terminated_date")
-    if exact and exact < RELEASE_DATE:
+    if exact and terminated_by(exact, RELEASE_DATE):
         return {"status": "terminated", "terminated_date": exact,
                 "status_basis": "TERM_DT in the July 2024 CMS HCPCS record"}
     if row["code_type"] == "modifier":
@@ -122,9 +135,12 @@ def _types_of_service(raw: str, tos: dict[str, str]) -> list[dict]:
 class Importer:
     """Holds the lookups and vocabularies read once, and composes records."""
 
-    def __init__(self, data: Path, lay_terms_paths: list[Path], typical_path: Path | None = None):
+    def __init__(self, data: Path, lay_terms_paths: list[Path], typical_path: Path | None = None,
+                 release: dict | None = None):
+        """``release`` (rows and history records of a CMS release zip) replaces the January 2026 files."""
         self.data = data
-        self.rows = cms.read_codes(data)
+        self.rows = release["rows"] if release else cms.read_codes(data)
+        self.release = release
         self.sections = cms.read_sections(data)
         self.tos = cms.read_lookup(data, cms.TOS)
         self.pfs_status = cms.read_lookup(data, "lookup_pfs_status_code.csv")
@@ -133,8 +149,8 @@ class Importer:
         self.dosage = cms.read_drug_dosage(data)
         self.ndcs = cms.read_ndcs(data)
         self.specialties = cms.read_specialties(data)
-        self.term_2019 = cms.read_termination_dates_2019(data)
-        self.record_2024 = cms.read_record_2024(data)
+        self.term_2019 = {} if release else cms.read_termination_dates_2019(data)
+        self.record_2024 = release["history"] if release else cms.read_record_2024(data)
         self.rbcs = cms.read_rbcs(data)
         self.pfs_indicators = cms.read_pfs_indicators(data)
         self.mue = cms.read_mue(data)
@@ -181,6 +197,8 @@ class Importer:
             "synonyms": list(dict.fromkeys(vocab.record_abbreviations(row, self.mined) + abbreviations)),
             "lay_terms": list(dict.fromkeys(lay_terms)),
         }
+        if "release" in row:  # only a release-read corpus says which release it is
+            record["release"] = {"name": row["release_name"], "effective_date": row["effective_date"]}
         return record
 
     def add_facts(self, record: dict, families: facts.Families, active: set[str]) -> dict:
@@ -189,7 +207,8 @@ class Importer:
         indicators = self.pfs_indicators.get(code)
         pairs = self.pairs.get(code, [])
         pay = facts.payment(record, indicators)
-        history = facts.history(code, record, record["added_date"], self.record_2024.get(code), active)
+        history = facts.history(code, record, record["added_date"], self.record_2024.get(code), active,
+                                sources=["hcpcs"] if self.release else None)
         similar = families.similar(record)
         addon = facts.add_on(record, indicators, similar)
         mue = self.mue.get(code, [])
@@ -255,19 +274,41 @@ class Importer:
                 "units": vocab.UNIT_ALIASES, "lay_to_clinical": lay_to_clinical}
 
 
-def import_cms(data: Path, corpus: Path) -> int:
-    """Write ``codes.jsonl`` and ``vocabulary.json`` into ``corpus``; return the record count."""
+def importer_for(data: Path, corpus: Path, release: dict | None = None) -> Importer:
+    """An Importer with the corpus folder's glossaries and typical-provider table."""
     glossaries = [corpus / "vocab" / "lay_terms.csv", *sorted((corpus / "vocab" / "lay").glob("*.csv"))]
-    importer = Importer(data, glossaries, corpus / "vocab" / TYPICAL_FILE)
+    return Importer(data, glossaries, corpus / "vocab" / TYPICAL_FILE, release)
+
+
+def write_corpus(importer: Importer, corpus: Path, progress=None) -> int:
+    """Write ``codes.jsonl.gz`` and ``vocabulary.json`` into ``corpus``; return the record count.
+    ``progress`` wraps the record iterator (a progress bar)."""
     corpus.mkdir(parents=True, exist_ok=True)
     tmp = corpus / (CORPUS_FILE + ".tmp")
     count = 0
+    records = importer.records()
     # mtime=0 keeps the compressed file byte-identical when the records are.
     with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
-        for record in importer.records():
+        for record in progress(records) if progress else records:
             packed.write((json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
             count += 1
-    tmp.replace(corpus / CORPUS_FILE)
-    with open(corpus / VOCAB_FILE, "w", encoding="utf-8") as out:
+    vocabulary = corpus / (VOCAB_FILE + ".tmp")
+    with open(vocabulary, "w", encoding="utf-8") as out:
         json.dump(importer.vocabulary(), out, ensure_ascii=False, indent=0, sort_keys=True)
+    tmp.replace(corpus / CORPUS_FILE)
+    vocabulary.replace(corpus / VOCAB_FILE)
+    return count
+
+
+# Written beside the records by an import from a CMS release zip (index/release_import.py).
+RELEASE_FILE = "release.json.gz"
+CHANGES_FILE = "changes.json"
+
+
+def import_cms(data: Path, corpus: Path) -> int:
+    """Write ``codes.jsonl.gz`` and ``vocabulary.json`` into ``corpus`` from the January 2026 files;
+    return the record count."""
+    count = write_corpus(importer_for(data, corpus), corpus)
+    for name in (RELEASE_FILE, CHANGES_FILE):  # they describe a release these records no longer come from
+        (corpus / name).unlink(missing_ok=True)
     return count

@@ -15,6 +15,7 @@ from index.facts import SOURCES
 from index.search import IndexUnavailable
 
 from . import schemas
+from .changes import change_of
 from .resources import get_index
 
 log = logging.getLogger("codesearch")
@@ -38,7 +39,7 @@ def code_page(code: str):
     record = _record(code)
     if record is None:
         return _page("code_not_found.html", 404, asked=_echo(code), suggestions=_suggestions(code))
-    return _page("code.html", 200, page=shape(record))
+    return _page("code.html", 200, page={**shape(record), "change": change_of(record["code"])})
 
 
 @bp.errorhandler(IndexUnavailable)
@@ -226,8 +227,8 @@ def _comparison(comparison: dict | None) -> list[tuple[str, str]]:
 def _history(record: dict, history: dict) -> dict:
     """Added and terminated dates, how the termination date is known, and the codes CMS points to."""
     basis = history.get("termination_basis")
-    if basis == "exact":
-        basis_text = "exact: from the July 2024 CMS HCPCS record"
+    if basis == "exact":  # the record that gives the date: the July 2024 record, the 2019 file or a release
+        basis_text = "exact: from " + record.get("status_basis", "").removeprefix("TERM_DT in ")
     elif basis == "heuristic":
         why = record.get("status_basis", "").removeprefix("heuristic: ")
         basis_text = f"estimated: the July 2024 CMS record does not confirm it (basis: {why})"
@@ -239,4 +240,5 @@ def _history(record: dict, history: dict) -> dict:
             "basis": basis_text, "replaced_by": history.get("replaced_by") or [],
             "cross_references": history.get("cross_references") or [],
             "action": f"{action['code']}: {action['description']}" if isinstance(action, dict) else action,
-            "action_year": record.get("action_effective_year")}
+            "action_year": record.get("action_effective_year"), "status_basis": record.get("status_basis"),
+            "heuristic": record.get("status_basis", "").startswith("heuristic")}

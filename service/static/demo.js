@@ -16,7 +16,7 @@
   var statusLine = document.getElementById("status");
   var goButton = document.getElementById("go");
 
-  var state = { results: [], active: -1, timer: null, request: null, seq: 0, lastQuery: "" };
+  var state = { results: [], active: -1, timer: null, request: null, seq: 0, lastQuery: "", changes: {} };
 
   function mode() {
     return form.elements.mode.value;
@@ -64,6 +64,24 @@
     }
   }
 
+  // -- new and changed codes of the live release (/v1/changes) -------------------------------------
+  var CHANGE_LISTS = { added: "new", terminated: "terminated", reactivated: "reactivated",
+    descriptor_changed: "changed", short_descriptor_changed: "changed", fields_changed: "changed" };
+
+  function loadChanges() {
+    getJSON("/v1/changes").then(function (body) {
+      Object.keys(CHANGE_LISTS).forEach(function (name) {
+        (body[name] || []).forEach(function (entry) {
+          if (!state.changes[entry.code]) state.changes[entry.code] = CHANGE_LISTS[name];
+        });
+      });
+    }).catch(function () { /* no marks: the search works without them */ });
+  }
+
+  function changeBadge(code) {
+    return el("span", { class: "badge change" }, state.changes[code] + " this release");
+  }
+
   // -- the list box -------------------------------------------------------------------------------
   function openList(open) {
     list.hidden = !open;
@@ -98,6 +116,7 @@
     }
     item.appendChild(desc);
     if (hit.status === "terminated") item.appendChild(el("span", { class: "badge inactive" }, "inactive"));
+    if (state.changes[hit.code]) item.appendChild(changeBadge(hit.code));
     // mousedown, not click: keep focus in the input while choosing
     item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(i); });
     return item;
@@ -181,6 +200,7 @@
         ? el("span", { class: "badge inactive" }, "inactive" + (record.terminated_date ? " since " + record.terminated_date : ""))
         : el("span", { class: "badge active" }, "active"),
       el("span", { class: "badge kind" }, record.kind));
+    if (state.changes[record.code]) badges.appendChild(changeBadge(record.code));
 
     var dl = document.getElementById("code-facts");
     dl.replaceChildren();
@@ -335,6 +355,7 @@
   });
 
   applyMode();
+  loadChanges();
   var fromHash = decodeURIComponent(location.hash.slice(1));
   if (/^[A-Za-z0-9]{2,5}$/.test(fromHash)) showCode(fromHash);
 })();
