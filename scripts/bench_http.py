@@ -4,7 +4,8 @@
 Starts ``python -m gunicorn -c gunicorn.conf.py service.wsgi:app`` on 127.0.0.1 (a free port) with
 CODESEARCH_BENCH_ROUTES=1, waits for /readyz, then drives it with wrk at a few connection counts:
 /v1/search cycling through typical queries, and /bench/hello (Flask + gunicorn, nothing else) in the
-same run. Prints req/s, p50/p99 latency, the search/hello ratios and the resident memory of each
+same run. Prints req/s, p50/p99 latency, requests per second per core (requests over the workers' CPU
+seconds: steady even when other work shares the machine), the search/hello ratios and the memory of each
 worker. The server is always stopped at the end.
 
     python scripts/bench_http.py                             # 1, 4, 16 connections, 8 s each
@@ -130,11 +131,16 @@ def worker_pids(master: int) -> list[int]:
 
 
 def memory_mb(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM (peak RSS) of a process, in MB."""
+    """VmRSS, VmHWM (peak RSS) and Pss (shared pages split among their users) of a process, in MB."""
     values = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, rest = line.partition(":")
         if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    rollup = Path(f"/proc/{pid}/smaps_rollup")
+    for line in rollup.read_text().splitlines() if rollup.is_file() else []:
+        key, _, rest = line.partition(":")
+        if key == "Pss":
             values[key] = int(rest.split()[0]) / 1024
     return values
 
@@ -151,14 +157,33 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
             "p99_ms": raw["p99_us"] / 1000, "errors": raw["errors"], "requests": raw["requests"]}
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds these processes have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run_measured(master: int, url: str, script: Path, connections: int, seconds: int) -> dict:
+    """run_wrk, plus the workers' CPU per request: requests per second per core, whatever else runs."""
+    workers = worker_pids(master)
+    before = cpu_seconds(workers)
+    result = run_wrk(url, script, connections, seconds)
+    used = cpu_seconds(workers) - before
+    result["per_core"] = result["requests"] / used if used > 0 else float("nan")
+    return result
+
+
 def print_report(results: list[dict], memory: dict[int, dict[str, float]], master: int) -> None:
     """The table, the ratios and the memory per worker."""
-    print(f"{'conns':>5}  {'route':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(f"{'conns':>5}  {'route':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'req/s/core':>12}")
     for row in results:
         for route in ("search", "hello"):
             r = row[route]
             print(f"{row['connections']:>5}  {route:<8}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
-                  f"{r['errors']:>8}")
+                  f"{r['errors']:>8}{r['per_core']:>12.0f}")
     print()
     for row in results:
         s, h = row["search"], row["hello"]
@@ -167,7 +192,8 @@ def print_report(results: list[dict], memory: dict[int, dict[str, float]], maste
     print()
     for pid, values in memory.items():
         role = "master" if pid == master else "worker"
-        print(f"{role} {pid}: RSS {values.get('VmRSS', 0):.1f} MB (peak {values.get('VmHWM', 0):.1f} MB)")
+        print(f"{role} {pid}: RSS {values.get('VmRSS', 0):.1f} MB (peak {values.get('VmHWM', 0):.1f} MB, "
+              f"PSS {values.get('Pss', 0):.1f} MB)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
                     row = {"connections": count}
                     for name in ("search", "hello"):
                         print(f"wrk {name} with {count} connections for {duration}s ...", file=sys.stderr)
-                        row[name] = run_wrk(base, scripts[name], count, duration)
+                        row[name] = run_measured(server.pid, base, scripts[name], count, duration)
                     results.append(row)
                 memory = {pid: memory_mb(pid) for pid in [server.pid] + worker_pids(server.pid)}
             except Exception:

@@ -3,7 +3,7 @@
 Environment variables (all optional; see service/config.py for defaults):
 CODESEARCH_INDEX_DIR, CODESEARCH_CORPUS_DIR, CODESEARCH_DATA_DIR, CODESEARCH_HOST,
 CODESEARCH_PORT, CODESEARCH_WORKERS, CODESEARCH_CORS_ORIGINS, CODESEARCH_PUBLIC_URL,
-CODESEARCH_MAX_QUERY_LENGTH.
+CODESEARCH_MAX_QUERY_LENGTH, CODESEARCH_SEARCH_CACHE, CODESEARCH_CACHE_MAX_AGE, CODESEARCH_JSON_LOGS.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 
 from flask import Flask, g, request
 
-from . import api, bench, cors, ctss, demo, errors, pages
+from . import access_log, api, bench, caching, changes, cors, ctss, demo, errors, metrics, pages
 from .config import from_environment
 from .resources import init_resources
 
@@ -29,6 +29,9 @@ def _log_requests(app: Flask) -> None:
     @app.after_request
     def _line(response):
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        if app.config["JSON_LOGS"]:
+            access_log.write(response, elapsed)
+            return response
         log.info("request method=%s path=%s status=%s duration_ms=%.1f",
                  request.method, request.path, response.status_code, elapsed)
         return response
@@ -49,6 +52,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(ctss.bp)
     app.register_blueprint(demo.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(changes.bp)
     cors.init_app(app)
     _log_requests(app)
+    metrics.init_app(app)
+    caching.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""The ``codesearch`` command: import-cms, build-index, serve. It parses arguments and nothing more."""
+"""The ``codesearch`` command: import-cms, build-index, serve, changes, update. It parses arguments and nothing more."""
 from __future__ import annotations
 
 import argparse
@@ -7,10 +7,13 @@ import sys
 from pathlib import Path
 
 from . import config as cfg
+from . import release_cli
 
 
 def _import_cms(args) -> int:
-    """Write corpus/ from the CMS files."""
+    """Write corpus/ from the CMS files, or from a CMS release zip with --hcpcs."""
+    if args.hcpcs:
+        return release_cli.import_release(args)
     from index.importer import import_cms
     try:
         count = import_cms(Path(args.data), Path(args.corpus))
@@ -31,6 +34,33 @@ def _build_index(args) -> int:
         return 2
     print(f"indexed {manifest['record_count']} records in {manifest['build_seconds']:.1f}s "
           f"-> {manifest['path']}")
+    return _write_artifact(manifest, Path(args.artifact)) if getattr(args, "artifact", None) else 0
+
+
+def _write_artifact(manifest: dict, target: Path) -> int:
+    """Pack the build just made into one artifact file."""
+    from index.artifact import ArtifactError, write_artifact
+    try:
+        header = write_artifact(Path(manifest["path"]), target)
+    except (ArtifactError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"artifact {target}: build {header['build_id']}, schema {header['schema_version']}, "
+          f"code {header['code_version']}")
+    return 0
+
+
+def _install_index(args) -> int:
+    """Check an index artifact and swap it in as the live index."""
+    from index.artifact import ArtifactError, install_artifact
+    from index.build import BuildError
+    try:
+        header = install_artifact(Path(args.artifact), Path(args.index))
+    except (ArtifactError, BuildError) as err:
+        print(f"error: {err}; the live index is unchanged", file=sys.stderr)
+        return 2
+    state = "installed" if header["changed"] else "already live:"
+    print(f"{state} build {header['build_id']} ({header['record_count']} records) -> {header['path']}")
     return 0
 
 
@@ -58,12 +88,18 @@ def parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import-cms", help="CMS files -> corpus/")
     imp.add_argument("--data", default=settings["DATA_DIR"])
     imp.add_argument("--corpus", default=settings["CORPUS_DIR"])
+    release_cli.add_release_options(imp)
     imp.set_defaults(func=_import_cms)
     build = sub.add_parser("build-index", help="corpus -> Whoosh index (atomic swap)")
     build.add_argument("--corpus", default=settings["CORPUS_DIR"])
     build.add_argument("--index", default=settings["INDEX_DIR"])
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument("--artifact", metavar="FILE", help="also pack the build into one artifact file")
     build.set_defaults(func=_build_index)
+    install = sub.add_parser("install-index", help="index artifact -> live index (checked, atomic swap)")
+    install.add_argument("artifact", metavar="FILE")
+    install.add_argument("--index", default=settings["INDEX_DIR"])
+    install.set_defaults(func=_install_index)
     serve = sub.add_parser("serve", help="serve the API with gunicorn")
     serve.add_argument("--host", default=settings["HOST"])
     serve.add_argument("--port", type=int, default=settings["PORT"])
@@ -71,6 +107,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--corpus", default=settings["CORPUS_DIR"])
     serve.add_argument("--index", default=settings["INDEX_DIR"])
     serve.set_defaults(func=_serve)
+    release_cli.add_commands(sub, settings)
     return top
 
 

@@ -12,6 +12,8 @@
 | CODESEARCH_PUBLIC_URL       | http://127.0.0.1:8000           | base of the code-page URLs in answers    |
 | CODESEARCH_MAX_QUERY_LENGTH | 512                             | longest query accepted                   |
 | CODESEARCH_SEARCH_CACHE     | 4096                            | search results cached per worker (0: off)|
+| CODESEARCH_CACHE_MAX_AGE    | 300                             | Cache-Control max-age of GET replies (s) |
+| CODESEARCH_JSON_LOGS        | false                           | access log as one JSON object per line   |
 """
 from __future__ import annotations
 
@@ -32,7 +34,17 @@ DEFAULTS = {
     "PUBLIC_URL": "http://127.0.0.1:8000",
     "MAX_QUERY_LENGTH": 512,
     "SEARCH_CACHE": 4096,
+    "CACHE_MAX_AGE": 300,
+    "JSON_LOGS": False,
 }
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def _parse(value: str, default):
+    """An environment value as the default's type (booleans: 1/true/yes/on)."""
+    if isinstance(default, bool):
+        return value.strip().lower() in TRUE_WORDS
+    return type(default)(value)
 
 
 def from_environment() -> dict:
@@ -41,5 +53,5 @@ def from_environment() -> dict:
     for key, default in DEFAULTS.items():
         value = os.environ.get(f"CODESEARCH_{key}")
         if value is not None:
-            settings[key] = type(default)(value)
+            settings[key] = _parse(value, default)
     return settings

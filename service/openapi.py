@@ -13,6 +13,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, jsonify
 
 from . import schemas
+from .changes import ChangesResponse
 
 TITLE = "codesearch"
 VERSION = "1"
@@ -88,6 +89,11 @@ OPERATIONS: dict[tuple[str, str], dict] = {
         "parameters": [{"in": "query", "schema": "FaqArgs"}],
         "responses": {**_ok("FaqResponse", "FAQ entries, best match first"), **_errors(400, 503)},
     },
+    ("/v1/changes", "get"): {
+        "summary": "What changed in the CMS release behind the live index (empty lists and a note when none)",
+        "responses": {**_ok(ChangesResponse, "added, terminated, reactivated, removed and changed codes"),
+                      **_errors(400)},
+    },
     ("/healthz", "get"): {
         "summary": "The process is alive",
         "responses": _ok("Health", "alive"),
@@ -117,6 +123,11 @@ OPERATIONS: dict[tuple[str, str], dict] = {
                               "content": {"text/html": {"schema": {"type": "string"}}}},
                       "503": {"description": "an HTML page: " + ERROR_MEANINGS[503],
                               "content": {"text/html": {"schema": {"type": "string"}}}}},
+    },
+    ("/metrics", "get"): {
+        "summary": "Prometheus metrics: requests and latency, search cache, the index build served",
+        "responses": {"200": {"description": "the Prometheus text format",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}}},
     },
     ("/openapi.json", "get"): {
         "summary": "This description",
