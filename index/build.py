@@ -30,11 +30,15 @@ from whoosh import index as whoosh_index
 from . import guide
 from .records import RECORD_SCHEMA, first_error
 from .schema import SCHEMA_VERSION, build_schema, field_lengths
+from .text import not_otherwise_classified, says_not_done
+from .vocab import load_vocabulary, spelled_out_table
 
 CORPUS_FILE = "codes.jsonl.gz"
 MANIFEST = "manifest.json"
 VOCABULARY = "vocabulary.json"
 NEIGHBORS = "word_neighbors.json.gz"
+SPELLED_OUT = "spelled_out.json"  # spelled-out phrases of our abbreviations, found at build time
+SPELLED_OUT_MAX_FREQUENCY = 30  # an abbreviation in more codes' descriptors is not matched from its words
 KEEP_BUILDS = 2
 
 
@@ -70,8 +74,6 @@ def _validate(path: Path, number: int, line: str) -> dict:
     return raw
 
 
-NEGATION = re.compile(r"\b(not|no|none|never|declined|refused|absent)\b", re.I)
-NOT_OTHERWISE = re.compile(r"\bnot otherwise (classified|specified)\b", re.I)
 ACCESSORY = re.compile(r"\b(replacement|accessory|accessories|attachment|for use with|used with)\b", re.I)
 
 
@@ -84,12 +86,11 @@ def flags(record: dict) -> str:
     quality_range = code[:1] == "G" and code >= "G8000" or code[:1] == "M" and code >= "M1000"
     if pfs.get("status_code") == "M" or (record["kind"] == "procedure" and quality_range):
         found.append("measure")
-    text = NOT_OTHERWISE.sub("", record["long_description"])
-    if NEGATION.search(text):
+    if says_not_done(record["long_description"]):
         found.append("negated")
     if ACCESSORY.search(record["long_description"]):
         found.append("accessory")
-    if NOT_OTHERWISE.search(record["long_description"]) or "unlisted" in record["long_description"].lower():
+    if not_otherwise_classified(record["long_description"]):
         found.append("noc")
     return " ".join(found)
 
@@ -270,6 +271,19 @@ def _copy_vocabulary(corpus_dir: Path, folder: Path) -> None:
             shutil.copyfile(source, folder / source.name)
 
 
+def _write_spelled_out(folder: Path) -> None:
+    """Find the spelled-out phrases of our abbreviations once, at build time (it reads the system word
+    list and every abbreviation's descriptor frequency), for every worker to load."""
+    ix = whoosh_index.open_dir(str(folder))
+    try:
+        with ix.reader() as reader:
+            table = spelled_out_table(*load_vocabulary(folder), reader, SPELLED_OUT_MAX_FREQUENCY)
+    finally:
+        ix.close()
+    data = {" ".join(key): sorted(abbrs) for key, abbrs in sorted(table.items())}
+    (folder / SPELLED_OUT).write_text(json.dumps(data, ensure_ascii=False, indent=0))
+
+
 def _faq_entries(corpus_dir: Path) -> list[dict]:
     """The general FAQ entries of a corpus (none when it has no ``faq/`` folder), validated."""
     folder = corpus_dir / guide.FOLDER
@@ -309,6 +323,7 @@ def build_index(corpus: Path, index_dir: Path, progress: bool = True) -> dict:
             if faq:
                 guide.write_index(folder, faq)
             _copy_vocabulary(path.parent, folder)
+            _write_spelled_out(folder)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise

@@ -5,17 +5,9 @@ from whoosh import analysis
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
+from .text import STOP_WORDS
+
 SCHEMA_VERSION = 6
-
-# Words that carry no meaning in a code search ("code for a ...", "hcpcs ...").
-STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"code", "codes", "hcpcs", "cpt", "per", "w", "wo"} | frozenset("""
-    about again all also am any around because been being both but could did do does doing
-    during each every few get gets getting got had has having he her here hers him his how i into its just
-    me more most my need needs now once only other our own put same she should so some
-    someone something such than their them then there these they those through too until very
-    was were what where which while who whom why would
-    """.split())
-
 
 def stem_analyzer():
     """Lower-case words, stop words removed, Porter-stemmed (with a stem cache)."""
