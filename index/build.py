@@ -30,7 +30,7 @@ from whoosh import index as whoosh_index
 from . import guide
 from .records import RECORD_SCHEMA, first_error
 from .schema import SCHEMA_VERSION, build_schema, field_lengths
-from .text import not_otherwise_classified, says_not_done
+from .text import is_noc, says_not_done
 from .vocab import load_vocabulary, spelled_out_table
 
 CORPUS_FILE = "codes.jsonl.gz"
@@ -90,7 +90,7 @@ def flags(record: dict) -> str:
         found.append("negated")
     if ACCESSORY.search(record["long_description"]):
         found.append("accessory")
-    if not_otherwise_classified(record["long_description"]):
+    if is_noc(record["long_description"], record["short_description"]):
         found.append("noc")
     return " ".join(found)
 

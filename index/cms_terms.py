@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from .text import GENERIC, PHRASE_WORD, SIBLING_FILLER  # noqa: F401 (GENERIC: families)
+
 SOURCES = {
     "hcpcs": "CMS HCPCS Level II file, January 2026",
     "hcpcs_admin": "CMS HCPCS file, administrative fields, October 2025",
@@ -39,9 +41,7 @@ PFS_STATUS_PLAIN = {
     "N": "not covered by Medicare", "P": "no separate PFS payment (bundled or excluded)",
 }
 ADD_ON = re.compile(r"\b(add-on|each additional|list separately|in addition to)\b", re.I)
-WORD = re.compile(r"[a-z0-9]+(?:[.\-/][a-z0-9]+)*")
-STOP = frozenset("a an and or of the for to in on with by per at as is be each".split())
-GENERIC = frozenset("injection mg mcg ml gm g unit units dose per each supply supplies device item".split())
+WORD, STOP = PHRASE_WORD, SIBLING_FILLER  # the words siblings are compared by (index.text)
 
 
 def fact(text: str, source: str) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 
-from .cms_terms import GENERIC, STOP, WORD
+from .text import GENERIC, PHRASE_WORD as WORD, SIBLING_FILLER as STOP
 
 def words(text: str) -> list[str]:
     """Lower-case descriptor words without stop words, in order."""

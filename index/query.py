@@ -8,9 +8,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .text import QUERY_WORD
+
 CODE_IN_TEXT = re.compile(r"(?<![a-z0-9])([a-v])\s?-?\s?(\d{4})(?![0-9])", re.I)
 PREFIX_ONLY = re.compile(r"^([a-v])\s?(\d{1,3})$", re.I)
-WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+WORD = QUERY_WORD
 POSSESSIVE = re.compile(r"['’]s$")
 MODIFIER_WORDS = {"modifier", "modifiers", "mod"}
 # The distinct-procedure modifier 59 is CPT's; HCPCS names its four subsets X{E,P,S,U}.

@@ -28,6 +28,13 @@ DESCRIPTOR_FILLER = frozenset(
     "a an and are as at be by for from in into is it of on or per the to with w wo "
     "without each any other than not no all".split()
 )
+# Words of a descriptor when siblings are compared ("0.5", "w/o" stay whole), the filler they skip, and
+# words too generic to tell siblings apart.
+PHRASE_WORD = re.compile(r"[a-z0-9]+(?:[.\-/][a-z0-9]+)*")
+SIBLING_FILLER = frozenset("a an and or of the for to in on with by per at as is be each".split())
+GENERIC = frozenset("injection mg mcg ml gm g unit units dose per each supply supplies device item".split())
+# Words of a query as typed: a possessive or contraction stays with its word ("patient's").
+QUERY_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 # Words a query uses to say something was not done; a descriptor says so without "without",
 # which CMS writes in "with or without".
 NEGATIONS = frozenset({"no", "not", "without", "none", "never", "declined", "refused", "absent"})
@@ -68,11 +75,7 @@ def says_not_done(descriptor: str) -> bool:
     return bool(DESCRIPTOR_NEGATION.search(NOT_OTHERWISE.sub("", descriptor)))
 
 
-def not_otherwise_classified(descriptor: str) -> bool:
-    """True for a "not otherwise classified/specified" or unlisted code, by its long descriptor."""
-    return bool(NOT_OTHERWISE.search(descriptor)) or "unlisted" in descriptor.lower()
-
-
-def named_noc(*descriptors: str) -> bool:
-    """True when any descriptor names the code NOC, "not otherwise ..." or unlisted (CTSS's is_noc)."""
+def is_noc(*descriptors: str) -> bool:
+    """True for a "not otherwise classified" code: a descriptor says NOC, "not otherwise ..." or
+    unlisted (B9998 "Noc for enteral supplies", J3490 "Unclassified drugs" is not)."""
     return any(NOC_WORDS.search(text) for text in descriptors)

@@ -7,7 +7,6 @@ call its HCPCS API) can point at this service unchanged. The reply is the CTSS a
 """
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from flask import Blueprint, current_app, jsonify, request
@@ -15,15 +14,13 @@ from flask import Blueprint, current_app, jsonify, request
 from . import schemas
 from .resources import get_index
 from index.search import Hit
+from index.text import is_noc
 
 bp = Blueprint("ctss", __name__)
 
-NOT_OTHERWISE_CLASSIFIED = re.compile(r"\b(not otherwise|noc|unlisted)\b", re.I)
-
-
 def is_noc(hit: Hit) -> bool:
     """A "not otherwise classified" / unlisted code, by its descriptors."""
-    return bool(NOT_OTHERWISE_CLASSIFIED.search(f"{hit.long_description} {hit.short_description}"))
+    return is_noc(hit.long_description, hit.short_description)
 
 
 class Row:
