@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index.search import CodeIndex  # noqa: E402
+from index.weights import DEFAULT  # noqa: E402
 from service.config import from_environment  # noqa: E402
 
 
@@ -92,11 +93,17 @@ def main() -> int:
     ap.add_argument("--corpus", default=settings["CORPUS_DIR"])
     ap.add_argument("--show-misses", action="store_true", help="print queries whose first hit is wrong")
     ap.add_argument("--typing", type=int, metavar="N", help="cut each query's last word to its first N letters")
+    ap.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE",
+                    help="rank with another value of a field of index.weights.Weights (repeatable)")
     args = ap.parse_args()
     rows = load_queries(Path(args.queries))
     if args.typing:
         rows = typed_so_far(rows, args.typing)
-    index = CodeIndex(args.index)
+    try:
+        weights = DEFAULT.with_values(args.weight)
+    except ValueError as err:
+        ap.error(str(err))
+    index = CodeIndex(args.index, weights=weights)
 
     def ours(query: str) -> list[str]:
         return [h.code for h in index.search(query, limit=10).hits]
