@@ -14,13 +14,13 @@ from flask import Blueprint, current_app, jsonify, request
 from . import schemas
 from .resources import get_index
 from index.search import Hit
-from index.text import is_noc
+from index.text import is_noc as names_noc
 
 bp = Blueprint("ctss", __name__)
 
 def is_noc(hit: Hit) -> bool:
     """A "not otherwise classified" / unlisted code, by its descriptors."""
-    return is_noc(hit.long_description, hit.short_description)
+    return names_noc(hit.long_description, hit.short_description)
 
 
 class Row:
