@@ -4,11 +4,11 @@ Sync workers: search is CPU-bound and the GIL serialises threads, so one process
 core serves best. The app (code) is preloaded once; each worker opens the index
 lazily on its first request, after the fork (Whoosh memory-maps its segments).
 """
-import multiprocessing
-import os
+from service.config import from_environment
 
-bind = f"{os.environ.get('CODESEARCH_HOST', '127.0.0.1')}:{os.environ.get('CODESEARCH_PORT', '8000')}"
-workers = int(os.environ.get("CODESEARCH_WORKERS", min(2, multiprocessing.cpu_count()) or 1))
+settings = from_environment()  # every setting comes from service/config.py
+bind = f"{settings['HOST']}:{settings['PORT']}"
+workers = int(settings["WORKERS"])
 worker_class = "sync"
 preload_app = True
 timeout = 30
@@ -16,7 +16,7 @@ graceful_timeout = 10
 keepalive = 5
 max_requests = 0
 accesslog = None  # the app logs one line per request, without the query string
-loglevel = os.environ.get("CODESEARCH_LOG_LEVEL", "info")
+loglevel = settings["LOG_LEVEL"]
 limit_request_line = 8190
 # gunicorn's control socket defaults to one path per user, so two servers on a host would collide;
 # we manage workers with signals (HUP, TTIN/TTOU), not gunicornc.

@@ -7,11 +7,15 @@
 | CODESEARCH_DATA_DIR         | <checkout>/../shared/data       | CMS files read by ``import-cms``         |
 | CODESEARCH_HOST             | 127.0.0.1                       | bind address of ``serve``                |
 | CODESEARCH_PORT             | 8000                            | port of ``serve``                        |
-| CODESEARCH_WORKERS          | 2                               | gunicorn worker processes                |
+| CODESEARCH_WORKERS          | 2 (1 on a one-core machine)     | gunicorn worker processes                |
 | CODESEARCH_CORS_ORIGINS     | *                               | comma-separated origins allowed by CORS  |
 | CODESEARCH_PUBLIC_URL       | http://127.0.0.1:8000           | base of the code-page URLs in answers    |
 | CODESEARCH_MAX_QUERY_LENGTH | 512                             | longest query accepted                   |
 | CODESEARCH_SEARCH_CACHE     | 4096                            | search results cached per worker (0: off)|
+| CODESEARCH_LOG_LEVEL        | info                            | gunicorn's and the app's log level       |
+| CODESEARCH_BENCH_ROUTES     | (off)                           | 1: serve /bench/hello (bench_http.py)    |
+
+Every setting of the service is here; gunicorn.conf.py, the CLI and the app read them from here.
 """
 from __future__ import annotations
 
@@ -27,11 +31,13 @@ DEFAULTS = {
     "DATA_DIR": str(ROOT.parent / "shared" / "data"),
     "HOST": "127.0.0.1",
     "PORT": 8000,
-    "WORKERS": 2,
+    "WORKERS": min(2, os.cpu_count() or 1),
     "CORS_ORIGINS": "*",
     "PUBLIC_URL": "http://127.0.0.1:8000",
     "MAX_QUERY_LENGTH": 512,
     "SEARCH_CACHE": 4096,
+    "LOG_LEVEL": "info",
+    "BENCH_ROUTES": "",
 }
 
 

@@ -39,7 +39,7 @@ def _query_pattern(banned_characters=schemas.SYNTAX_CHARACTERS) -> str:
 def _field_attributes(self, field, **kwargs) -> dict:
     """Length and pattern of the query-text fields, so generated clients and fuzzers know the rules."""
     if isinstance(field, schemas.QueryText):
-        return {"minLength": 1, "maxLength": schemas.QUERY_MAX, "pattern": _query_pattern(field.banned)}
+        return {"minLength": 1, "maxLength": schemas.query_max(), "pattern": _query_pattern(field.banned)}
     return {}
 
 
