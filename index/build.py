@@ -21,7 +21,7 @@ import shutil
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from marshmallow import ValidationError
@@ -313,7 +313,7 @@ def build_index(corpus: Path, index_dir: Path, progress: bool = True) -> dict:
     with build_lock(index_dir):
         _clean_stale(index_dir)
         started = time.perf_counter()
-        stamp = datetime.now(timezone.utc)
+        stamp = datetime.now(UTC)
         folder = index_dir / "builds" / f"{stamp:%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
         faq = _faq_entries(path.parent)
         folder.mkdir(parents=True)

@@ -9,8 +9,8 @@ is BTE, "type 3" is type III, "1 liter" is 1000 cc.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .query import ParsedQuery
 from .snapshot import Snapshot

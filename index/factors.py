@@ -4,8 +4,8 @@ returns one multiplier per candidate.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -10,8 +10,21 @@ from __future__ import annotations
 
 import re
 
-from .cms_terms import (ADD_ON, CPT_SHAPED, DMEPOS_PRICING, GENERIC, PFS_PAID, PFS_STATUS_PLAIN,  # noqa: F401
-                        PTP_MODIFIERS, SOURCES, STOP, WORD, fact, is_quality, money)
+from .cms_terms import (  # noqa: F401
+    ADD_ON,
+    CPT_SHAPED,
+    DMEPOS_PRICING,
+    GENERIC,
+    PFS_PAID,
+    PFS_STATUS_PLAIN,
+    PTP_MODIFIERS,
+    SOURCES,
+    STOP,
+    WORD,
+    fact,
+    is_quality,
+    money,
+)
 from .families import Families, difference, words  # noqa: F401
 from .modifier_facts import modifier_usage, modifiers, usage_facts  # noqa: F401
 from .providers import billing_channel, typical_row, who  # noqa: F401

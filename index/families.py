@@ -6,7 +6,10 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 
-from .text import GENERIC, PHRASE_WORD as WORD, SIBLING_FILLER as STOP
+from .text import GENERIC
+from .text import PHRASE_WORD as WORD
+from .text import SIBLING_FILLER as STOP
+
 
 def words(text: str) -> list[str]:
     """Lower-case descriptor words without stop words, in order."""

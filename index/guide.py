@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from marshmallow import Schema, ValidationError, fields, validate
-from whoosh import index as whoosh_index
 from whoosh import analysis
+from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT
 from whoosh.fields import Schema as WhooshSchema
 from whoosh.query import Or, Term
@@ -76,7 +76,8 @@ def whoosh_schema() -> WhooshSchema:
 
 def read_entries(folder: Path) -> list[dict]:
     """Every entry of every ``*.jsonl`` in the FAQ folder, validated; GuideError names file and line."""
-    entries, seen = [], {}
+    entries: list[dict] = []
+    seen: dict[str, int] = {}
     for path in sorted(folder.glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from .cms_terms import fact
 
+
 def _pfs_modifiers(ind: dict) -> list[dict]:
     """Modifiers implied by the PFS payment policy indicators."""
     out = []

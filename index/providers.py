@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .cms_terms import DMEPOS_PRICING, PFS_PAID, is_quality
 
+
 def billing_channel(record: dict) -> tuple[list[str], str] | None:
     """(provider types, why) from CMS fields: the channel a claim for this code goes through."""
     code, pricing = record["code"], (record.get("pricing_indicator") or {}).get("code", "")

@@ -10,9 +10,18 @@ import difflib
 import re
 
 from .facts import CPT_SHAPED, PTP_MODIFIERS, money
-from .units import (DOSE, MAI_MEANING, MUE_EDITION, asked_setting, billing_unit, dose_in,  # noqa: F401
-                    mue_answer, units_answer, _number)
 from .faq import kind_phrase, replacement_sentence, status_sentence
+from .units import (  # noqa: F401
+    DOSE,
+    MAI_MEANING,
+    MUE_EDITION,
+    _number,
+    asked_setting,
+    billing_unit,
+    dose_in,
+    mue_answer,
+    units_answer,
+)
 
 PTP_EDITION = "CMS NCCI procedure-to-procedure edits, July 2024"
 NDC_EDITION = "CMS ASP NDC–HCPCS crosswalk, January 2026"
@@ -209,9 +218,10 @@ def ndc_answer(written: str, records: list[dict], ndcs: list[str]) -> tuple[str,
                 package = _package(record["code"], n)
                 lines.append(f"NDC {n['ndc']} ({n['drug_name']}, {n['labeler']}) is billed with {record['code']}: "
                              f"{record['long_description']}" + (f"; {package}" if package else "") + ".")
-    facts = {"ndc": written, "tried": [format_ndc(n) for n in ndcs], "matches": found}
+    tried_forms = [format_ndc(n) for n in ndcs]
+    facts = {"ndc": written, "tried": tried_forms, "matches": found}
     if not lines:
-        tried = ", ".join(facts["tried"])
+        tried = ", ".join(tried_forms)
         return (f"NDC {written} (read as {tried}) is not in the {NDC_EDITION}, which lists only the Part B drugs "
                 f"Medicare pays at ASP. Search the drug's name instead to find its code."), facts
     return " ".join(lines) + f" ({NDC_EDITION}.)", facts

@@ -166,8 +166,10 @@ class CodeRecord(Schema):
 RECORD_SCHEMA = CodeRecord()
 
 
-def first_error(messages: dict, prefix: str = "") -> tuple[str, str]:
-    """(dotted field path, message) of the first error in a marshmallow error dict."""
+def first_error(messages: dict | list, prefix: str = "") -> tuple[str, str]:
+    """(dotted field path, message) of the first error in a marshmallow error dict (a list: no field)."""
+    if not isinstance(messages, dict):
+        return prefix or "_schema", str(messages[0]) if messages else "invalid"
     key, value = next(iter(messages.items()))
     path = f"{prefix}.{key}" if prefix else str(key)
     if isinstance(value, dict):

@@ -1,8 +1,7 @@
 """The Whoosh schema and its analyzers, defined once."""
 from __future__ import annotations
 
-from whoosh import analysis
-from whoosh import columns
+from whoosh import analysis, columns
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from .text import STOP_WORDS

@@ -23,6 +23,7 @@ from .text import stem, words
 from .vocab import load_vocabulary, spelled_out_table
 from .weights import DEFAULT, Weights
 
+
 class Snapshot:
     """One opened build: its searcher, per-document columns and vocabulary. Used by one thread."""
 

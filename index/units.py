@@ -217,7 +217,7 @@ def mue_answer(record: dict, question: str) -> tuple[str, dict]:
         return (f"No medically unlikely edit (MUE) is published for {code} in the NCCI MUE files for practitioners, "
                 f"outpatient hospitals or DME suppliers (July 2024). No MUE does not mean no limit: payers may still "
                 f"question units that are not medically reasonable."), facts
-    asked = facts["setting"]
+    asked = asked_setting(question)
     mue.sort(key=lambda m: (m["setting"] != asked, m["units"] == 0))  # the setting asked, else one that pays
     lead = mue[0]
     lines = [_mue_line(code, m) for m in mue]

@@ -166,7 +166,8 @@ def spelled_out_table(vocabulary: Expansions, clinical: Expansions, lay: Expansi
     (not initials merely mined from descriptors: "eligible clinician group" is not ECG). Needs the
     index ``reader`` (descriptor frequencies) and the system word list: the build computes it once."""
     tables = (vocabulary, clinical, lay)
-    english, found = english_words(among=frozenset(abbr for table in tables for abbr in table)), {}
+    english = english_words(among=frozenset(abbr for table in tables for abbr in table))
+    found: dict[tuple[str, ...], set[str]] = {}
     for table in tables:
         for abbr, expansions in table.items():
             if not abbr.isalpha() or abbr in english or abbr in mined:

@@ -6,6 +6,7 @@ with other values to see what a number does; the README points here instead of r
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,10 @@ class Weights:
         """Ranking flag -> multiplier."""
         return dict(self.priors)
 
-    def with_values(self, assignments: list[str]) -> "Weights":
+    def with_values(self, assignments: list[str]) -> Weights:
         """A copy with ``name=value`` assignments applied (numbers only); ValueError names a bad one."""
         known = {f.name: f for f in fields(self) if f.name not in ("field_boosts", "priors")}
-        changes: dict[str, float | int] = {}
+        changes: dict[str, Any] = {}
         for assignment in assignments:
             name, _, value = assignment.partition("=")
             if name not in known or not value:

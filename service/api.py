@@ -6,12 +6,13 @@ from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 
+from index.facts import SOURCES
+from index.search import IndexUnavailable
+
 from . import schemas
 from .errors import NotFound, respond
 from .openapi import openapi_json
 from .resources import get_answerer, get_index
-from index.facts import SOURCES
-from index.search import IndexUnavailable
 
 bp = Blueprint("api", __name__)
 HIT_FIELDS = ("code", "short_description", "long_description", "status", "kind", "score", "highlight", "matched",

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"
 
-DEFAULTS = {
+DEFAULTS: dict[str, str | int] = {
     "INDEX_DIR": str(ROOT / "var" / "index"),
     "CORPUS_DIR": str(ROOT / "corpus"),
     "DATA_DIR": str(ROOT.parent / "shared" / "data"),
@@ -47,5 +47,5 @@ def from_environment() -> dict:
     for key, default in DEFAULTS.items():
         value = os.environ.get(f"CODESEARCH_{key}")
         if value is not None:
-            settings[key] = type(default)(value)
+            settings[key] = int(value) if isinstance(default, int) else value
     return settings

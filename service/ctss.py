@@ -7,14 +7,15 @@ call its HCPCS API) can point at this service unchanged. The reply is the CTSS a
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, current_app, jsonify, request
 
-from . import schemas
-from .resources import get_index
 from index.search import Hit
 from index.text import is_noc as names_noc
+
+from . import schemas
+from .resources import get_index
 
 bp = Blueprint("ctss", __name__)
 
@@ -66,16 +67,31 @@ def display_text(value) -> str:
     return "" if value is None else str(value)
 
 
+def _code_prefix(prefix: str) -> Callable[[Hit], bool]:
+    """A hit whose code starts with ``prefix``."""
+    return lambda hit: hit.code.startswith(prefix)
+
+
+def _code_is(code: str) -> Callable[[Hit], bool]:
+    """A hit of exactly ``code``."""
+    return lambda hit: hit.code == code
+
+
+def _noc_is(wanted: bool) -> Callable[[Hit], bool]:
+    """A hit that is (or is not) a not-otherwise-classified code."""
+    return lambda hit: is_noc(hit) == wanted
+
+
 def _filters(args: dict) -> list[Callable[[Hit], bool]]:
     """Predicates for ``q`` (except obsolete, which the index filters) and ``sf``."""
     keep: list[Callable[[Hit], bool]] = []
     for field, wanted in args["q"]:
         if field == "code" and wanted.endswith("*"):
-            keep.append(lambda h, p=wanted[:-1]: h.code.startswith(p))
+            keep.append(_code_prefix(wanted[:-1]))
         elif field == "code":
-            keep.append(lambda h, c=wanted: h.code == c)
+            keep.append(_code_is(wanted))
         elif field == "is_noc":
-            keep.append(lambda h, w=wanted: is_noc(h) == w)
+            keep.append(_noc_is(wanted))
     searched = set(args["sf"])
     if "code" not in searched:
         keep.append(lambda h: h.matched == "text")

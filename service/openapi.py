@@ -136,14 +136,15 @@ def _openapi_path(rule: str) -> str:
 
 def build_spec(app: Flask) -> dict:
     """The OpenAPI document of the routes ``app`` serves."""
-    plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)
+    plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)  # type: ignore[arg-type,return-value]
     spec = APISpec(title=TITLE, version=VERSION, openapi_version="3.0.3", plugins=[plugin],
                    info={"description": "Search and answers for US HCPCS Level II billing codes."})
+    assert plugin.converter is not None  # set by APISpec(plugins=[plugin])
     plugin.converter.add_attribute_function(_field_attributes)
     for name in SCHEMAS:
         if hasattr(schemas, name):
             spec.components.schema(name, schema=getattr(schemas, name))
-    served = {(rule.rule, method.lower()) for rule in app.url_map.iter_rules() for method in rule.methods}
+    served = {(rule.rule, method.lower()) for rule in app.url_map.iter_rules() for method in rule.methods or ()}
     by_path: dict[str, dict] = {}
     for (rule, method), operation in OPERATIONS.items():
         if (rule, method) in served:

@@ -4,8 +4,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app
-from marshmallow import (RAISE, Schema, ValidationError, fields, pre_load, validate, validates,
-                         validates_schema)
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 
 from index.intents import INTENTS
 from index.records import CodeRecord  # the corpus record, shaped the same
@@ -20,7 +19,7 @@ def query_max() -> int:
     try:
         return int(current_app.config["MAX_QUERY_LENGTH"])
     except (RuntimeError, KeyError):
-        return int(DEFAULTS["MAX_QUERY_LENGTH"])
+        return int(str(DEFAULTS["MAX_QUERY_LENGTH"]))
 
 
 class QueryText(fields.String):
@@ -126,8 +125,8 @@ class CodeRecordResponse(CodeRecord):
     """Body of GET /v1/codes/<code>: the whole corpus record (``index.records.CodeRecord``) with its dates
     as written, the sources and editions behind it, and its page's URL."""
 
-    terminated_date = fields.String(allow_none=True)
-    added_date = fields.String(allow_none=True)
+    terminated_date = fields.String(allow_none=True)  # type: ignore[assignment]  # ISO text, as stored
+    added_date = fields.String(allow_none=True)  # type: ignore[assignment]
     sources = fields.Dict(metadata={"description": "source key -> file and edition"})
     page = fields.String(metadata={"description": "the human-readable code page"})
     url = fields.String()
