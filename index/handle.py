@@ -37,11 +37,12 @@ class CodeIndex:
         self.cache_size = cache_size
         self.weights = weights
         self._local = threading.local()
+        self._link = str(self.index_dir / "current")
 
     def _target(self) -> Path:
         """The build folder ``current`` points at now (resolved only when the link text changes)."""
         try:
-            text = os.readlink(self.index_dir / "current")
+            text = os.readlink(self._link)
         except OSError as err:
             raise IndexUnavailable(f"no index at {self.index_dir}; run 'codesearch build-index'") from err
         cached = getattr(self._local, "link", None)

@@ -43,25 +43,28 @@ def page(ranking: Ranking, snapshot: Snapshot, weights: Weights, limit: int, off
          highlights: bool = True) -> SearchResult:
     """The ranked list, cut to one page, with highlights unless told not to."""
     entries = [(c, how, None) for c, how in ranking.direct] + [(c, "text", s) for s, _d, c in ranking.text]
-    hits = [_hit(ranking, snapshot, weights, code, how, score if score is not None else 1000.0 - position, highlights)
+    stems = set().union(*(s.stems for s in ranking.specs)) if ranking.specs else set()
+    prefixes = [s.prefix for s in ranking.specs if s.prefix]
+    hits = [_hit(ranking, snapshot, weights, code, how, score if score is not None else 1000.0 - position,
+                 (stems, prefixes) if highlights else None)
             for position, (code, how, score) in enumerate(entries[offset:offset + limit], start=offset)]
     return SearchResult(ranking.parsed.text, ranking.parsed.kind, ranking.total, hits, ranking.did_you_mean)
 
 
 def _hit(ranking: Ranking, snapshot: Snapshot, weights: Weights, code: str, how: str, score: float,
-         highlights: bool) -> Hit:
-    """A Hit with the matched words of its descriptor marked (or just escaped)."""
+         marks: tuple[set[str], list[str]] | None) -> Hit:
+    """A Hit with the matched words of its descriptor marked (``marks``: the query's stems and typed
+    prefixes), or just escaped."""
     docnum = snapshot.docnum(code)
     assert docnum is not None
-    stems = set().union(*(s.stems for s in ranking.specs)) if ranking.specs else set()
-    prefixes = [s.prefix for s in ranking.specs if s.prefix]
     long_description = snapshot.long_of[docnum]
     extra = (also_called(ranking, snapshot, docnum, weights.also_called) if how == "text" else
              products(ranking, snapshot, docnum) if how == "ndc" else [])
     return Hit(code=code, short_description=snapshot.short_of[docnum], long_description=long_description,
                status=snapshot.status_of[docnum], kind="modifier" if len(code) == 2 else "procedure",
                score=round(score, 4), matched=how,
-               highlight=highlight(long_description, stems, prefixes) if highlights else html.escape(long_description),
+               highlight=(marked(long_description, snapshot.tokens(docnum), *marks) if marks
+                          else html.escape(long_description)),
                also_called=extra)
 
 
@@ -89,12 +92,17 @@ def products(ranking: Ranking, snapshot: Snapshot, docnum: int) -> list[str]:
 
 def highlight(text: str, stems: set[str], prefixes: list[str]) -> str:
     """HTML-escaped text with the words matching the query wrapped in <mark>."""
+    tokens = tuple((m.start(), m.end(), m.group(0).lower(), stem(m.group(0).lower())) for m in TEXT_WORD.finditer(text))
+    return marked(text, tokens, stems, prefixes)
+
+
+def marked(text: str, tokens: tuple[tuple[int, int, str, str], ...], stems: set[str], prefixes: list[str]) -> str:
+    """``highlight`` from the text's tokens (start, end, lower-cased word, stem), found once per build."""
     out, last = [], 0
-    for match in TEXT_WORD.finditer(text):
-        word = match.group(0).lower()
-        if stem(word) in stems or any(word.startswith(p) for p in prefixes):
-            out.append(html.escape(text[last:match.start()]))
-            out.append(f"<mark>{html.escape(match.group(0))}</mark>")
-            last = match.end()
+    for start, end, word, stemmed in tokens:
+        if stemmed in stems or (prefixes and any(word.startswith(p) for p in prefixes)):
+            out.append(html.escape(text[last:start]))
+            out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+            last = end
     out.append(html.escape(text[last:]))
     return "".join(out)

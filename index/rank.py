@@ -7,7 +7,6 @@ matches, then words ranked by IDF-weighted coverage and BM25F over weighted fiel
 from __future__ import annotations
 
 import bisect
-import heapq
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -155,9 +154,11 @@ def text_matches(parsed: ParsedQuery, places: list[int], snapshot: Snapshot, wei
     # Proximity can lift a score by a few percent: check it for the leading codes only.
     lead = candidates[np.argsort(-scores)[:weights.proximity_checked]]
     bonus = phrase_bonus(ctx, set(lead.tolist()))
-    ranked = [(float(score) * bonus.get(int(docnum), 1.0), int(docnum), snapshot.code_of[docnum])
-              for score, docnum in zip(scores, candidates)]
-    ranked = heapq.nsmallest(depth, ranked, key=lambda r: (-r[0], r[2]))
+    if bonus:
+        where = np.flatnonzero(np.isin(candidates, list(bonus)))
+        scores[where] *= np.array([bonus[int(candidates[i])] for i in where])
+    best = np.lexsort((snapshot.code_array[candidates], -scores))[:depth]  # by score, ties by code
+    ranked = [(float(scores[i]), int(candidates[i]), snapshot.code_of[candidates[i]]) for i in best]
     return TextMatches(ranked, total, specs, expanded.corrected or ranked[0][0] < weights.did_you_mean_below)
 
 

@@ -19,7 +19,7 @@ from .qualifiers import by_family, descriptor_qualifiers
 from .schema import TEXT_FIELDS
 from .semantic import load_neighbors
 from .spelling import Speller
-from .text import stem, words
+from .text import TEXT_WORD, stem, words
 from .vocab import load_vocabulary, spelled_out_table
 from .weights import DEFAULT, Weights
 
@@ -58,6 +58,9 @@ class Snapshot:
         self.positions = lru_cache(maxsize=2048)(self._positions)
         self.name_stems = lru_cache(maxsize=4096)(self._name_stems)
         self.completions = lru_cache(maxsize=4096)(self._completions)
+        self.document_frequency = lru_cache(maxsize=65536)(self._document_frequency)  # type: ignore[method-assign]
+        self.part_frequency = lru_cache(maxsize=16384)(self._part_frequency)  # type: ignore[method-assign]
+        self.tokens = lru_cache(maxsize=8192)(self._tokens)
         # Search results of this build, most recent last: a search box repeats queries (every
         # user types the same prefixes); a new build gets a new, empty cache.
         self.results: OrderedDict = OrderedDict()
@@ -83,6 +86,7 @@ class Snapshot:
                             for status in ("active", "terminated")}
         self.doc_of = {code: docnum for docnum, code in enumerate(self.code_of) if code}
         self.codes = sorted(self.doc_of)
+        self.code_array = np.array([code or "" for code in self.code_of])  # for sorting ties by code
         self.terminated = {c for c, st in zip(self.code_of, self.status_of) if st == "terminated"}
         self.modifiers = frozenset(c for c in self.codes if len(c) == 2)
 
@@ -105,7 +109,8 @@ class Snapshot:
     def release(self) -> None:
         """Close the files and drop every cache and column, so a replaced build leaves no memory behind."""
         self.close()
-        for cache in (self.scored, self.positions, self.name_stems, self.completions):
+        for cache in (self.scored, self.positions, self.name_stems, self.completions, self.document_frequency,
+                      self.part_frequency, self.tokens):
             cache.cache_clear()
         self.results.clear()
         self.memo.clear()
@@ -190,12 +195,24 @@ class Snapshot:
         return found
 
     def document_frequency(self, word: str) -> int:
-        """How many codes contain an (unstemmed) word."""
+        """How many codes contain an (unstemmed) word. Cached per build."""
+        return self._document_frequency(word)
+
+    def _document_frequency(self, word: str) -> int:
         return self.reader.doc_frequency("words", word)
 
     def part_frequency(self, part: str) -> int:
-        """How many codes hold a word, as typed or by its stem in any weighted field ("beats")."""
+        """How many codes hold a word, as typed or by its stem in any weighted field ("beats"). Cached per build."""
+        return self._part_frequency(part)
+
+    def _part_frequency(self, part: str) -> int:
         return max([self.document_frequency(part)] + [self.reader.doc_frequency(name, stem(part)) for name in TEXT_FIELDS])
+
+    def _tokens(self, docnum: int) -> tuple[tuple[int, int, str, str], ...]:
+        """(start, end, lower-cased word, stem) of every word of a code's long descriptor, for highlighting.
+        Cached per build."""
+        return tuple((m.start(), m.end(), m.group(0).lower(), stem(m.group(0).lower()))
+                     for m in TEXT_WORD.finditer(self.long_of[docnum]))
 
 
 OpenIndex = Snapshot  # the name the rest of the code base and its tests know
