@@ -109,9 +109,9 @@ class Snapshot:
     def release(self) -> None:
         """Close the files and drop every cache and column, so a replaced build leaves no memory behind."""
         self.close()
-        for cache in (self.scored, self.positions, self.name_stems, self.completions, self.document_frequency,
-                      self.part_frequency, self.tokens):
-            cache.cache_clear()
+        for name in ("scored", "positions", "name_stems", "completions", "document_frequency", "part_frequency",
+                     "tokens"):
+            getattr(self, name).cache_clear()
         self.results.clear()
         self.memo.clear()
         self.__dict__.clear()
