@@ -75,7 +75,7 @@ def answer_get() -> Response:
 
 
 @bp.post("/v1/answer")
-def answer_post() -> Response:
+def answer_post() -> Response | tuple[Response, int]:
     """Answer a question given as a JSON body {"question": ...}."""
     if not request.is_json:
         return respond(415, "unsupported_media_type", "send the question as application/json")
