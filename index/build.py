@@ -24,12 +24,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from marshmallow import ValidationError
 from whoosh import index as whoosh_index
 
 from . import guide
-from .records import RECORD_SCHEMA, first_error
-from .schema import SCHEMA_VERSION, build_schema, field_lengths
+from .records import RECORD_SCHEMA, checked_line
+from .schema import SCHEMA_VERSION, build_schema, committed, field_lengths
 from .text import is_noc, says_not_done
 from .vocab import load_vocabulary, spelled_out_table
 
@@ -60,18 +59,7 @@ def _open_text(path: Path):
 
 def _validate(path: Path, number: int, line: str) -> dict:
     """One JSON line checked against the record schema."""
-    try:
-        raw = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise BuildError(f"{path}:{number}: invalid JSON: {err.msg} (column {err.colno})") from err
-    if not isinstance(raw, dict):
-        raise BuildError(f"{path}:{number}: a record must be a JSON object")
-    try:
-        RECORD_SCHEMA.load(raw)
-    except ValidationError as err:
-        field, message = first_error(err.messages)
-        raise BuildError(f"{path}:{number}: field '{field}': {message} (code {raw.get('code')!r})") from err
-    return raw
+    return checked_line(path, number, line, RECORD_SCHEMA, BuildError, "a record")[0]
 
 
 ACCESSORY = re.compile(r"\b(replacement|accessory|accessories|attachment|for use with|used with)\b", re.I)
@@ -233,10 +221,8 @@ def _write(folder: Path, path: Path, progress: bool) -> int:
     """Write every record of the corpus into a new Whoosh index in ``folder``."""
     from tqdm import tqdm
 
-    ix = whoosh_index.create_in(str(folder), build_schema())
-    writer = ix.writer(**WRITER_OPTIONS)
     count = 0
-    try:
+    with committed(whoosh_index.create_in(str(folder), build_schema()), **WRITER_OPTIONS) as writer:
         with _documents(path) as (total, docs):  # the pool starts before tqdm's monitor thread
             # no tqdm object at all without progress: it would start a lingering monitor thread
             bar = tqdm(docs, total=total, unit="rec", file=sys.stderr, desc="indexing") if progress else docs
@@ -245,12 +231,6 @@ def _write(folder: Path, path: Path, progress: bool) -> int:
                 count += 1
         if count == 0:
             raise BuildError(f"{path}: the corpus holds no records")
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    finally:
-        ix.close()
     return count
 
 

@@ -1,12 +1,30 @@
 """The Whoosh schema and its analyzers, defined once."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from whoosh import analysis, columns
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import FileIndex
 
 from .text import STOP_WORDS
 
 SCHEMA_VERSION = 6
+
+@contextmanager
+def committed(ix: FileIndex, **options) -> Iterator:
+    """A writer of ``ix``, committed when the block ends and cancelled on any error; ``ix`` closed after."""
+    writer = ix.writer(**options)
+    try:
+        yield writer
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
+
 
 def stem_analyzer():
     """Lower-case words, stop words removed, Porter-stemmed (with a stem cache)."""

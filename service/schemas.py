@@ -146,11 +146,8 @@ class AnswerResponse(Schema):
     codes = fields.List(fields.String(), metadata={"description": "every code the answer is about, in order"})
 
 
-class FaqArgs(Schema):
-    """Query string of GET /v1/faq."""
-
-    class Meta:
-        unknown = RAISE
+class FaqArgs(AnswerArgs):
+    """Query string of GET /v1/faq: a question as for /v1/answer, but optional, and more entries."""
 
     q = QuestionText(load_default=None, metadata={"description": "a general question; omitted: every entry"})
     limit = fields.Integer(load_default=3, validate=validate.Range(1, 100))
