@@ -146,7 +146,7 @@ def neighbours(spec: WordSpec, ctx: WordContext, snapshot: Snapshot, weights: We
 
 def completion(spec: WordSpec, ctx: WordContext, snapshot: Snapshot, weights: Weights) -> None:
     """A last word still being typed also matches the index words it starts."""
-    shortest = weights.prefix_min_length - 1 if ctx.words_in_query > 1 else weights.prefix_min_length
+    shortest = weights.prefix_min_length_after if ctx.words_in_query > 1 else weights.prefix_min_length
     if ctx.last and ctx.typing and len(ctx.word) >= shortest and not ctx.word.isdigit():
         spec.prefix = ctx.word
         spec.prefix_boost = weights.prefix_boost_known if spec.known else weights.prefix_boost_unknown

@@ -88,7 +88,22 @@ def other_qualifier(ctx: Context, candidates: np.ndarray) -> np.ndarray:
                      for d in candidates])
 
 
-FACTORS: list[Callable[[Context, np.ndarray], np.ndarray]] = [what_the_code_is, rarest_word, other_qualifier]
+MODIFIER_WORDS = {"modifier", "modifiers", "mod", "mods"}
+
+
+def item_before_modifier(ctx: Context, candidates: np.ndarray) -> np.ndarray:
+    """A two-character modifier ranks below the codes of the items and services themselves ("ambulance" is
+    the ambulance services, not QM and QN), unless the query asks for modifiers."""
+    if MODIFIER_WORDS & set(ctx.text.lower().split()):
+        return np.ones(len(candidates))
+    key = "modifier_mask"
+    if key not in ctx.snapshot.memo:
+        ctx.snapshot.memo[key] = np.array([len(code) == 2 for code in ctx.snapshot.code_of])
+    return np.where(ctx.snapshot.memo[key][candidates], ctx.weights.modifier_in_text, 1.0)
+
+
+FACTORS: list[Callable[[Context, np.ndarray], np.ndarray]] = [what_the_code_is, rarest_word, other_qualifier,
+                                                             item_before_modifier]
 
 
 def phrase_bonus(ctx: Context, docnums: set[int]) -> dict[int, float]:

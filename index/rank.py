@@ -7,13 +7,13 @@ matches, then words ranked by IDF-weighted coverage and BM25F over weighted fiel
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .expand import WordSpec, corrections, expand, may_be_typo
 from .factors import FACTORS, Context, phrase_bonus
-from .query import ParsedQuery
+from .query import ParsedQuery, parse
 from .retrieve import soft_vectors, spec_vector
 from .snapshot import Snapshot
 from .text import STOP_WORDS
@@ -129,7 +129,7 @@ def text_matches(parsed: ParsedQuery, places: list[int], snapshot: Snapshot, wei
         return TextMatches([], 0, [], False)
     expanded = expand(parsed, places, snapshot, weights)
     specs = expanded.specs
-    values = [spec_vector(spec, snapshot) for spec in specs]
+    values = [spec_vector(spec, snapshot, weights) for spec in specs]
     _weights_from_matches(specs, values, snapshot, weights)
     total_weight = sum(s.weight for s in specs) or 1.0
     covered, bm25 = _coverage(specs, values, snapshot, weights)
@@ -162,9 +162,53 @@ def text_matches(parsed: ParsedQuery, places: list[int], snapshot: Snapshot, wei
     return TextMatches(ranked, total, specs, expanded.corrected or ranked[0][0] < weights.did_you_mean_below)
 
 
+def merged_fragments(words: list[str], snapshot: Snapshot) -> list[str]:
+    """Words with a letter or two split off a known term joined back ("c pap", "c-pap": cpap; "bi pap": bipap;
+    "t ens": tens): a pair joins when one part is at most two letters and the whole is a word the index or
+    its vocabulary knows."""
+    out: list[str] = []
+    for word in words:
+        if out and word.isalpha() and out[-1].isalpha() and min(len(out[-1]), len(word)) <= 2:
+            joined = out[-1] + word
+            if (joined in snapshot.vocabulary or joined in snapshot.clinical or joined in snapshot.lay
+                    or snapshot.document_frequency(joined)):
+                out[-1] = joined
+                continue
+        out.append(word)
+    return out
+
+
+def understood(parsed: ParsedQuery, snapshot: Snapshot) -> ParsedQuery:
+    """The query as ranked: a code prefix no code has is words ("o2"), split-off letters joined back."""
+    if parsed.prefix and not prefix_codes(parsed.prefix, snapshot):
+        parsed = parse(parsed.text + ("" if parsed.typing else " "), snapshot.modifiers, prefixes=False)
+    words = merged_fragments(parsed.words, snapshot)
+    return parsed if words == parsed.words else replace(parsed, words=words)
+
+
+def first_letter(letter: str, snapshot: Snapshot, status: str | None) -> list[tuple[str, str]]:
+    """For a single letter typed: the codes whose short descriptor starts with a word starting with it,
+    the families of the commonest such words first, then in code order (active codes only, unless asked)."""
+    key = ("letter", letter, status)
+    if key not in snapshot.memo:
+        found = []
+        for docnum, short in enumerate(snapshot.short_of):
+            code = snapshot.code_of[docnum]
+            first = short.split(" ", 1)[0].lower().strip(",;:")
+            if code and len(code) > 2 and first.startswith(letter) and allowed(code, snapshot, status or "active"):
+                found.append((-snapshot.document_frequency(first), code))
+        snapshot.memo[key] = [(code, "prefix") for _n, code in sorted(found)]
+    return snapshot.memo[key]
+
+
 def rank(parsed: ParsedQuery, snapshot: Snapshot, weights: Weights, status: str | None = None,
          needed: int = 0) -> Ranking:
     """Everything one query ranks to, at least ``needed`` text matches deep."""
+    parsed = understood(parsed, snapshot)
+    if not parsed.codes and not parsed.prefix and len(parsed.words) == 1 and len(parsed.words[0]) == 1 \
+            and parsed.words[0].isalpha() and not parsed.modifiers:
+        letter = first_letter(parsed.words[0], snapshot, status)
+        return Ranking(parsed, letter, [], len(letter))
     direct = direct_codes(parsed, snapshot, status)
     places = counted_places(parsed, snapshot)
     words = [parsed.words[i] for i in places]

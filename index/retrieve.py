@@ -7,10 +7,11 @@ import numpy as np
 
 from .expand import WordSpec
 from .snapshot import Snapshot
-from .weights import Weights
+from .text import stem
+from .weights import DEFAULT, Weights
 
 
-def spec_vector(spec: WordSpec, snapshot: Snapshot) -> np.ndarray:
+def spec_vector(spec: WordSpec, snapshot: Snapshot, weights: Weights = DEFAULT) -> np.ndarray:
     """BM25F score of one query word for every code (0 where it does not match), over all the
     ways it can match: its stem in each field, expansions (all words present), a typed prefix."""
     value = np.zeros(snapshot.size)
@@ -33,11 +34,24 @@ def spec_vector(spec: WordSpec, snapshot: Snapshot) -> np.ndarray:
             present &= side_by_side(stems, snapshot)
         np.maximum(value, boost * snapshot.bm25_idf(int(present.sum())) * group * present, out=value)
     if spec.prefix:
-        floor = (spec.weight or 1.0) * spec.prefix_boost
-        for text in snapshot.completions(spec.prefix):
-            ids, _units = snapshot.scored("words", text)
-            value[ids] = np.where(value[ids] > 0, value[ids], floor)
+        _completed(spec, snapshot, weights, value)
     return value
+
+
+def _completed(spec: WordSpec, snapshot: Snapshot, weights: Weights, value: np.ndarray) -> None:
+    """Codes holding a word the typed prefix completes to: its BM25F for the commonest completions (so
+    "wheelch" ranks wheelchairs by how much they are about wheelchairs), a flat floor for the rest."""
+    floor = (spec.weight or 1.0) * spec.prefix_boost
+    completed = np.zeros(snapshot.size)
+    for rank_, text in enumerate(snapshot.completions(spec.prefix)):
+        ids, _units = snapshot.scored("words", text)
+        if rank_ < weights.completions_scored:
+            stemmed = stem(text)
+            for name, boost in spec.boosts.items():
+                where, units = snapshot.scored(name, stemmed)
+                np.maximum.at(completed, where, weights.completion_share * boost * snapshot.bm25_idf(len(where)) * units)
+        completed[ids] = np.maximum(completed[ids], floor)
+    np.copyto(value, np.where(value > 0, value, completed))
 
 
 def side_by_side(stems: list[str], snapshot: Snapshot) -> np.ndarray:

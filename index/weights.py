@@ -37,7 +37,10 @@ class Weights:
     neighbor_max_frequency: int = 5000  # words used by more codes than this need no neighbours
     # typing and typos
     prefix_terms: int = 100  # index words a typed prefix may expand to
-    prefix_min_length: int = 3  # a last word this long is completed (2 after other words)
+    prefix_min_length: int = 3  # a last word this long is completed ...
+    prefix_min_length_after: int = 1  # ... or this long after other words ("knee b": brace)
+    completions_scored: int = 20  # the commonest completions of a typed prefix are scored by BM25F, not a flat floor
+    completion_share: float = 0.5  # a completion's BM25F counts this much of the whole word's
     prefix_boost_known: float = 0.2  # score floor of a completion when the typed word is itself a word
     prefix_boost_unknown: float = 0.6  # the same when it is not
     rare: int = 2  # a word in at most this many codes may be a misspelling (CMS text has a few)
@@ -57,6 +60,7 @@ class Weights:
     rarest_ratio: float = 1.3
     rarest_factor: float = 0.7
     qualifier_conflict: float = 0.6  # a code stating another time unit, session size, age or power than asked
+    modifier_in_text: float = 0.5  # a modifier matched by words, for a query that does not ask for modifiers
     # presentation
     also_called: int = 3  # everyday names shown with a hit
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Score search ranking on a query file (format of ../shared/eval/dev_search.jsonl).
 
-Prints MRR@10, recall@1 and recall@5, overall and per kind, for our index and, in the
+Prints MRR@10, recall@1 and recall@5, overall and per kind (and recall@3 overall), for our index and, in the
 same run, for an SQLite FTS5 bm25 baseline over the same corpus (short + long
 descriptors, query tokens quoted and OR-ed).
 
@@ -115,6 +115,10 @@ def main() -> int:
         n = results["codesearch"][kind][3]
         cells = ["{:.3f} / {:.3f} / {:.3f}".format(*results[name][kind][:3]).ljust(34) for name in results]
         print(f"{kind:<12}{n:>4}  " + "  ".join(cells))
+    engines = {"codesearch": ours, "fts5-bm25": fts5_baseline(Path(args.corpus))}
+    at3 = {name: sum(any(c in set(r["relevant"]) for c in engine(r["query"])[:3]) for r in rows) / max(1, len(rows))
+           for name, engine in engines.items()}
+    print("\nrecall@3 (all): " + ", ".join(f"{name} {value:.3f}" for name, value in at3.items()))
     ours_mrr, base_mrr = results["codesearch"]["all"][0], results["fts5-bm25"]["all"][0]
     print(f"\nMRR@10 ratio codesearch / fts5 = {ours_mrr / base_mrr if base_mrr else float('inf'):.2f}")
     if args.show_misses:
