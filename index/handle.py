@@ -90,14 +90,15 @@ class CodeIndex:
         return None if docnum is None else opened.record(docnum)
 
     def search(self, raw: str, limit: int = 10, offset: int = 0, status: str | None = None,
-               max_length: int = 512, highlights: bool = True) -> SearchResult:
-        """Ranked codes for a query as typed into a search box (``highlights=False``: no <mark> text)."""
+               max_length: int = 512, highlights: bool = True, every_word: bool = False) -> SearchResult:
+        """Ranked codes for a query as typed into a search box (``highlights=False``: no <mark> text;
+        ``every_word``: codes matching every word first and only, when any does)."""
         opened = self.open()
-        key = (raw, limit, offset, status, max_length, highlights)
+        key = (raw, limit, offset, status, max_length, highlights, every_word)
         cached = opened.results.get(key) if self.cache_size else None
         if cached is None:
             parsed = parse(raw, opened.modifiers, max_length)
-            ranking = rank(parsed, opened, self.weights, status, needed=offset + limit)
+            ranking = rank(parsed, opened, self.weights, status, needed=offset + limit, every_word=every_word)
             cached = page(ranking, opened, self.weights, limit, offset, highlights)
             if self.cache_size:
                 opened.results[key] = cached

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+from .query import outside_level_two
 from .rank import Ranking
 from .snapshot import Snapshot
 from .text import TEXT_WORD, stem
@@ -36,6 +37,7 @@ class SearchResult:
     total: int
     hits: list[Hit] = field(default_factory=list)
     did_you_mean: str | None = None
+    note: str | None = None  # input shaped like another code set's code (CPT, ICD-10-CM): this service has none
     shaped: dict | None = field(default=None, repr=False, compare=False)  # the API's body, kept when cached
 
 
@@ -48,7 +50,8 @@ def page(ranking: Ranking, snapshot: Snapshot, weights: Weights, limit: int, off
     hits = [_hit(ranking, snapshot, weights, code, how, score if score is not None else 1000.0 - position,
                  (stems, prefixes) if highlights else None)
             for position, (code, how, score) in enumerate(entries[offset:offset + limit], start=offset)]
-    return SearchResult(ranking.parsed.text, ranking.parsed.kind, ranking.total, hits, ranking.did_you_mean)
+    return SearchResult(ranking.parsed.text, ranking.parsed.kind, ranking.total, hits, ranking.did_you_mean,
+                        outside_level_two(ranking.parsed.text))
 
 
 def _hit(ranking: Ranking, snapshot: Snapshot, weights: Weights, code: str, how: str, score: float,

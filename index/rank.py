@@ -121,7 +121,7 @@ def _coverage(specs: list[WordSpec], values: list[np.ndarray], snapshot: Snapsho
 
 
 def text_matches(parsed: ParsedQuery, places: list[int], snapshot: Snapshot, weights: Weights,
-                 status: str | None, needed: int) -> TextMatches:
+                 status: str | None, needed: int, every_word: bool = False) -> TextMatches:
     """(score, docnum, code) of text matches: IDF-weighted coverage of the query's words,
     then BM25F over the weighted fields, times the factors and proximity."""
     words = [parsed.words[i] for i in places]
@@ -135,6 +135,10 @@ def text_matches(parsed: ParsedQuery, places: list[int], snapshot: Snapshot, wei
     covered, bm25 = _coverage(specs, values, snapshot, weights)
     mask = snapshot.status_mask[status] if status else snapshot.live_mask
     candidates = np.flatnonzero((covered > 0) & mask)
+    if every_word and len(values) > 1:  # as NLM's CTSS: every word matches (the last as a prefix) ...
+        everywhere = np.logical_and.reduce([value > 0 for value in values])
+        if (everywhere & mask).any():  # ... unless none does: then the best partial matches
+            candidates = np.flatnonzero(everywhere & mask)
     if not len(candidates):
         return TextMatches([], 0, specs, False)
     total = len(candidates)
@@ -162,13 +166,14 @@ def text_matches(parsed: ParsedQuery, places: list[int], snapshot: Snapshot, wei
     return TextMatches(ranked, total, specs, expanded.corrected or ranked[0][0] < weights.did_you_mean_below)
 
 
-def merged_fragments(words: list[str], snapshot: Snapshot) -> list[str]:
+def merged_fragments(words: list[str], snapshot: Snapshot, typing: bool = False) -> list[str]:
     """Words with a letter or two split off a known term joined back ("c pap", "c-pap": cpap; "bi pap": bipap;
     "t ens": tens): a pair joins when one part is at most two letters and the whole is a word the index or
-    its vocabulary knows."""
+    its vocabulary knows; not a short last word still being typed ("flu sh" is on its way to "flu shot")."""
     out: list[str] = []
-    for word in words:
-        if out and word.isalpha() and out[-1].isalpha() and min(len(out[-1]), len(word)) <= 2:
+    for i, word in enumerate(words):
+        being_typed = typing and i == len(words) - 1 and len(word) <= 2
+        if out and word.isalpha() and out[-1].isalpha() and min(len(out[-1]), len(word)) <= 2 and not being_typed:
             joined = out[-1] + word
             if (joined in snapshot.vocabulary or joined in snapshot.clinical or joined in snapshot.lay
                     or snapshot.document_frequency(joined)):
@@ -182,7 +187,7 @@ def understood(parsed: ParsedQuery, snapshot: Snapshot) -> ParsedQuery:
     """The query as ranked: a code prefix no code has is words ("o2"), split-off letters joined back."""
     if parsed.prefix and not prefix_codes(parsed.prefix, snapshot):
         parsed = parse(parsed.text + ("" if parsed.typing else " "), snapshot.modifiers, prefixes=False)
-    words = merged_fragments(parsed.words, snapshot)
+    words = merged_fragments(parsed.words, snapshot, parsed.typing)
     return parsed if words == parsed.words else replace(parsed, words=words)
 
 
@@ -202,8 +207,9 @@ def first_letter(letter: str, snapshot: Snapshot, status: str | None) -> list[tu
 
 
 def rank(parsed: ParsedQuery, snapshot: Snapshot, weights: Weights, status: str | None = None,
-         needed: int = 0) -> Ranking:
-    """Everything one query ranks to, at least ``needed`` text matches deep."""
+         needed: int = 0, every_word: bool = False) -> Ranking:
+    """Everything one query ranks to, at least ``needed`` text matches deep (``every_word``: only codes
+    matching every word, when any does)."""
     parsed = understood(parsed, snapshot)
     if not parsed.codes and not parsed.prefix and len(parsed.words) == 1 and len(parsed.words[0]) == 1 \
             and parsed.words[0].isalpha() and not parsed.modifiers:
@@ -212,7 +218,7 @@ def rank(parsed: ParsedQuery, snapshot: Snapshot, weights: Weights, status: str 
     direct = direct_codes(parsed, snapshot, status)
     places = counted_places(parsed, snapshot)
     words = [parsed.words[i] for i in places]
-    found = text_matches(parsed, places, snapshot, weights, status, needed)
+    found = text_matches(parsed, places, snapshot, weights, status, needed, every_word)
     seen = {c for c, _ in direct}
     text = [r for r in found.ranked if r[2] not in seen]
     did_you_mean = suggestion(parsed, snapshot, weights) if found.suggest else None

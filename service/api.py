@@ -35,6 +35,7 @@ def search() -> Response:
     if result.shaped is None:  # a cached result keeps its shaped body: repeated queries skip the dump
         body = {"query": result.query, "interpretation": result.interpretation, "total": result.total,
                 "limit": args["limit"], "offset": args["offset"], "did_you_mean": result.did_you_mean,
+                "note": result.note,
                 "results": [_hit_fields(h) for h in result.hits]}
         result.shaped = schemas.search_response.dump(body)
     return jsonify(result.shaped)

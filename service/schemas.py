@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 
 from index.intents import INTENTS
 from index.records import CodeRecord  # the corpus record, shaped the same
@@ -118,6 +118,8 @@ class SearchResponse(Schema):
     limit = fields.Integer(required=True)
     offset = fields.Integer(required=True)
     did_you_mean = fields.String(allow_none=True)
+    note = fields.String(allow_none=True, metadata={"description": "input shaped like a CPT or ICD-10-CM code: "
+                                                                   "this service carries HCPCS Level II only"})
     results = fields.List(fields.Nested(SearchHit), required=True)
 
 
@@ -256,8 +258,8 @@ class CtssFieldList(fields.String):
 class CtssFilter(fields.String):
     """``q``: space-separated ``field:value`` clauses, all of which must hold (``AND`` is optional).
 
-    ``code:E*`` (a code prefix) or ``code:E0601``; ``obsolete:true|false``; ``is_noc:true|false``.
-    Loads as a list of (field, value) with booleans as bool and codes upper-cased.
+    ``code:E*`` (a code prefix) or ``code:E0601``; ``obsolete:true|false``; ``is_noc:true|false``; other
+    fields are kept as ("ignored", field). Loads as a list of (field, value), booleans as bool, codes upper-cased.
     """
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -280,18 +282,31 @@ class CtssFilter(fields.String):
                 if raw.lower() not in ("true", "false"):
                     raise ValidationError(f"{field_name}: must be true or false")
                 clauses.append((field_name, raw.lower() == "true"))
-            else:
-                raise ValidationError(f"cannot filter on {field_name!r}; filters: code, obsolete, is_noc")
+            else:  # a field we hold no filter for: ignored, as an unknown parameter is
+                clauses.append(("ignored", field_name))
         return clauses
 
 
+class CtssTerms(QuestionText):
+    """CTSS ``terms``: what a search box sends, punctuation and all ("Ambulance (als or bls)"); query-syntax
+    characters are read as spaces, as NLM reads them."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        words = "".join(" " if ch in SYNTAX_CHARACTERS else ch for ch in text)
+        if not words.strip():
+            raise ValidationError("must contain a word or a code")
+        return words if not text.endswith(" ") else words.rstrip() + " "
+
+
 class CtssSearchArgs(Schema):
-    """Query string of GET /api/hcpcs/v3/search (the CTSS protocol)."""
+    """Query string of GET /api/hcpcs/v3/search (the CTSS protocol). Parameters CTSS clients add that we do
+    not use (jQuery's ``_`` cache-buster, JSONP's ``callback``, ...) are ignored."""
 
     class Meta:
-        unknown = RAISE
+        unknown = EXCLUDE
 
-    terms = QueryText(load_default=None, metadata={"description": "what the user typed; the last word may be partial"})
+    terms = CtssTerms(load_default=None, metadata={"description": "what the user typed; the last word may be partial"})
     maxList = fields.Integer(load_default=None, validate=validate.Range(1, CTSS_MAX_LIST))
     count = fields.Integer(load_default=7, validate=validate.Range(1, CTSS_MAX_LIST))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, CTSS_MAX_RESULTS - 1))
