@@ -4,7 +4,6 @@ Sync workers: search is CPU-bound and the GIL serialises threads, so one process
 core serves best. The app (code) is preloaded once; each worker opens the index
 lazily on its first request, after the fork (Whoosh memory-maps its segments).
 """
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -14,8 +13,11 @@ import tempfile
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="codesearch-metrics-")
 
-bind = f"{os.environ.get('CODESEARCH_HOST', '127.0.0.1')}:{os.environ.get('CODESEARCH_PORT', '8000')}"
-workers = int(os.environ.get("CODESEARCH_WORKERS", min(2, multiprocessing.cpu_count()) or 1))
+from service.config import from_environment  # noqa: E402  (after the metrics folder is set)
+
+settings = from_environment()  # every setting comes from service/config.py
+bind = f"{settings['HOST']}:{settings['PORT']}"
+workers = int(settings["WORKERS"])
 worker_class = "service.worker.JsonErrorWorker"  # sync, with gunicorn's own errors as JSON
 preload_app = True
 timeout = 30
@@ -23,7 +25,7 @@ graceful_timeout = 10
 keepalive = 5
 max_requests = 0
 accesslog = None  # the app logs one line per request, without the query string
-loglevel = os.environ.get("CODESEARCH_LOG_LEVEL", "info")
+loglevel = settings["LOG_LEVEL"]
 limit_request_line = 8190  # gunicorn's largest bound (0 is unbounded): URLs up to 8,177 bytes reach the app
 # gunicorn's control socket defaults to one path per user, so two servers on a host would collide;
 # we manage workers with signals (HUP, TTIN/TTOU), not gunicornc.

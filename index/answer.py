@@ -8,8 +8,20 @@ from dataclasses import dataclass, field
 
 from . import faq, guide, questions
 from .facts import SOURCES
-from .intents import (CPT_LIKE, CPT_WORD, FIND_CODE, INTENTS, PERSONAL, QUESTION_START, Parsed, code_less_intent, classify, leftover_words, parse_question,  # noqa: F401
-                      search_text)
+from .intents import (  # noqa: F401
+    CPT_LIKE,
+    CPT_WORD,
+    FIND_CODE,
+    INTENTS,
+    PERSONAL,
+    QUESTION_START,
+    Parsed,
+    classify,
+    code_less_intent,
+    leftover_words,
+    parse_question,
+    search_text,
+)
 from .query import MODIFIER_ALIASES, normalize
 from .search import CodeIndex, Hit
 
@@ -68,6 +80,8 @@ class Answerer:
         if intent == "unknown":
             return self._unknown(question, found)
         code = found.codes[0] if found.codes else found.modifier
+        if code is None:
+            return self._unknown(question, found)
         if code in MODIFIER_ALIASES:
             return self._modifier_alias(question, intent, code, limit)
         record = self.index.get(code)
@@ -139,6 +153,8 @@ class Answerer:
         if not hits or self._described_share(item, hits[:1]) < 1.0 or hits[0].kind == "modifier":
             return None
         record = self.index.get(hits[0].code)
+        if record is None:
+            return None
         text, facts = compose(intent, record, question)
         lead = f"Taking the code to be {record['code']} ({record['short_description']}), the nearest match for “{item}”: "
         others = [h.code for h in hits[1:]]

@@ -26,6 +26,7 @@ import zlib
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 from .build import MANIFEST, _clean_stale, _swap, _verify, build_lock, live_build
 from .schema import SCHEMA_VERSION
@@ -143,7 +144,7 @@ def _read_header(tar: tarfile.TarFile) -> tuple[dict, bytes]:
     member = tar.next()
     if member is None or member.name != HEADER or not member.isfile():
         raise ArtifactError(f"the first member is not {HEADER}")
-    raw = tar.extractfile(member).read()
+    raw = _member(tar, member).read()
     try:
         header = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -154,7 +155,7 @@ def _read_header(tar: tarfile.TarFile) -> tuple[dict, bytes]:
 
 def _extract_file(tar: tarfile.TarFile, member: tarfile.TarInfo, expected: dict, folder: Path) -> None:
     """Write one index file into ``folder``, checking its size and sha256 as it streams."""
-    source, digest, size = tar.extractfile(member), hashlib.sha256(), 0
+    source, digest, size = _member(tar, member), hashlib.sha256(), 0
     with open(folder / member.name[len(PREFIX):], "wb") as out:
         for block in iter(lambda: source.read(BLOCK), b""):
             digest.update(block)
@@ -170,9 +171,17 @@ def _members(tar: tarfile.TarFile):
         yield member
 
 
+def _member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
+    """A regular member's contents; ArtifactError for anything else."""
+    handle = tar.extractfile(member)
+    if handle is None:
+        raise ArtifactError(f"{member.name} is not a regular file")
+    return handle
+
+
 def _check_trailer(tar: tarfile.TarFile, member: tarfile.TarInfo, raw: bytes) -> None:
     """The trailer holds the sha256 of artifact.json."""
-    written = tar.extractfile(member).read().strip().decode("ascii", "replace")
+    written = _member(tar, member).read().strip().decode("ascii", "replace")
     if written != hashlib.sha256(raw).hexdigest():
         raise ArtifactError(f"{HEADER}: checksum mismatch (the artifact is damaged)")
 

@@ -21,20 +21,23 @@ import shutil
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from marshmallow import ValidationError
 from whoosh import index as whoosh_index
 
 from . import guide
-from .records import RECORD_SCHEMA, first_error
-from .schema import SCHEMA_VERSION, build_schema, field_lengths
+from .records import RECORD_SCHEMA, checked_line
+from .schema import SCHEMA_VERSION, build_schema, committed, field_lengths
+from .text import is_noc, says_not_done
+from .vocab import load_vocabulary, spelled_out_table
 
 CORPUS_FILE = "codes.jsonl.gz"
 MANIFEST = "manifest.json"
 VOCABULARY = "vocabulary.json"
 NEIGHBORS = "word_neighbors.json.gz"
+SPELLED_OUT = "spelled_out.json"  # spelled-out phrases of our abbreviations, found at build time
+SPELLED_OUT_MAX_FREQUENCY = 30  # an abbreviation in more codes' descriptors is not matched from its words
 KEEP_BUILDS = 2
 
 
@@ -56,22 +59,9 @@ def _open_text(path: Path):
 
 def _validate(path: Path, number: int, line: str) -> dict:
     """One JSON line checked against the record schema."""
-    try:
-        raw = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise BuildError(f"{path}:{number}: invalid JSON: {err.msg} (column {err.colno})") from err
-    if not isinstance(raw, dict):
-        raise BuildError(f"{path}:{number}: a record must be a JSON object")
-    try:
-        RECORD_SCHEMA.load(raw)
-    except ValidationError as err:
-        field, message = first_error(err.messages)
-        raise BuildError(f"{path}:{number}: field '{field}': {message} (code {raw.get('code')!r})") from err
-    return raw
+    return checked_line(path, number, line, RECORD_SCHEMA, BuildError, "a record")[0]
 
 
-NEGATION = re.compile(r"\b(not|no|none|never|declined|refused|absent)\b", re.I)
-NOT_OTHERWISE = re.compile(r"\bnot otherwise (classified|specified)\b", re.I)
 ACCESSORY = re.compile(r"\b(replacement|accessory|accessories|attachment|for use with|used with)\b", re.I)
 
 
@@ -84,12 +74,11 @@ def flags(record: dict) -> str:
     quality_range = code[:1] == "G" and code >= "G8000" or code[:1] == "M" and code >= "M1000"
     if pfs.get("status_code") == "M" or (record["kind"] == "procedure" and quality_range):
         found.append("measure")
-    text = NOT_OTHERWISE.sub("", record["long_description"])
-    if NEGATION.search(text):
+    if says_not_done(record["long_description"]):
         found.append("negated")
     if ACCESSORY.search(record["long_description"]):
         found.append("accessory")
-    if NOT_OTHERWISE.search(record["long_description"]) or "unlisted" in record["long_description"].lower():
+    if is_noc(record["long_description"], record["short_description"]):
         found.append("noc")
     return " ".join(found)
 
@@ -232,10 +221,8 @@ def _write(folder: Path, path: Path, progress: bool) -> int:
     """Write every record of the corpus into a new Whoosh index in ``folder``."""
     from tqdm import tqdm
 
-    ix = whoosh_index.create_in(str(folder), build_schema())
-    writer = ix.writer(**WRITER_OPTIONS)
     count = 0
-    try:
+    with committed(whoosh_index.create_in(str(folder), build_schema()), **WRITER_OPTIONS) as writer:
         with _documents(path) as (total, docs):  # the pool starts before tqdm's monitor thread
             # no tqdm object at all without progress: it would start a lingering monitor thread
             bar = tqdm(docs, total=total, unit="rec", file=sys.stderr, desc="indexing") if progress else docs
@@ -244,12 +231,6 @@ def _write(folder: Path, path: Path, progress: bool) -> int:
                 count += 1
         if count == 0:
             raise BuildError(f"{path}: the corpus holds no records")
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    finally:
-        ix.close()
     return count
 
 
@@ -268,6 +249,19 @@ def _copy_vocabulary(corpus_dir: Path, folder: Path) -> None:
     for source in (corpus_dir / VOCABULARY, corpus_dir / "vocab" / NEIGHBORS, corpus_dir / "changes.json"):
         if source.is_file():
             shutil.copyfile(source, folder / source.name)
+
+
+def _write_spelled_out(folder: Path) -> None:
+    """Find the spelled-out phrases of our abbreviations once, at build time (it reads the system word
+    list and every abbreviation's descriptor frequency), for every worker to load."""
+    ix = whoosh_index.open_dir(str(folder))
+    try:
+        with ix.reader() as reader:
+            table = spelled_out_table(*load_vocabulary(folder), reader, SPELLED_OUT_MAX_FREQUENCY)
+    finally:
+        ix.close()
+    data = {" ".join(key): sorted(abbrs) for key, abbrs in sorted(table.items())}
+    (folder / SPELLED_OUT).write_text(json.dumps(data, ensure_ascii=False, indent=0))
 
 
 def _faq_entries(corpus_dir: Path) -> list[dict]:
@@ -299,7 +293,7 @@ def build_index(corpus: Path, index_dir: Path, progress: bool = True) -> dict:
     with build_lock(index_dir):
         _clean_stale(index_dir)
         started = time.perf_counter()
-        stamp = datetime.now(timezone.utc)
+        stamp = datetime.now(UTC)
         folder = index_dir / "builds" / f"{stamp:%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
         faq = _faq_entries(path.parent)
         folder.mkdir(parents=True)
@@ -309,6 +303,7 @@ def build_index(corpus: Path, index_dir: Path, progress: bool = True) -> dict:
             if faq:
                 guide.write_index(folder, faq)
             _copy_vocabulary(path.parent, folder)
+            _write_spelled_out(folder)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise

@@ -40,7 +40,7 @@ class Side:
     def active(self, code: str) -> bool:
         """The code is in this side and not terminated at its effective date."""
         record = self.records.get(code)
-        return bool(record) and record["status"] == "active"
+        return record is not None and record["status"] == "active"
 
 
 # ------------------------------------------------------------------ the two sides

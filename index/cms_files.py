@@ -9,6 +9,7 @@ import gzip
 import re
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 ENRICHED = "hcpcs_level2_2026q1_enriched.csv"
 DRUG_NAMES = "asp_hcpcs_drug_names_2024q1_2026q1.csv"
@@ -256,7 +257,7 @@ def read_typical_providers(path: Path) -> list[dict]:
         return []
     rows = []
     for line, r in enumerate(read_csv(path), start=2):
-        row = {"match": (r.get("match") or "").strip(), "key": (r.get("key") or "").strip(),
+        row: dict[str, Any] = {"match": (r.get("match") or "").strip(), "key": (r.get("key") or "").strip(),
                "orders": (r.get("orders") or "").strip(), "provides": (r.get("provides") or "").strip(), "line": line}
         problem = ("match must be one of " + ", ".join(sorted(TYPICAL_MATCHES)) if row["match"] not in TYPICAL_MATCHES
                    else "a range is written A0425-A0436 (one letter, start <= end)" if row["match"] == "range" and (

@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import NoReturn
 
 
 class ReleaseError(ValueError):
@@ -87,7 +88,7 @@ class Release:
 
 def terminated_by(termination_date: str | None, effective_date: str) -> bool:
     """A code is terminated in a release when its TERM_DT is on or before the release's effective date."""
-    return bool(termination_date) and termination_date <= effective_date
+    return termination_date is not None and termination_date != "" and termination_date <= effective_date
 
 
 def read_release(path: Path, effective_date: str | None = None) -> Release:
@@ -281,7 +282,7 @@ class _Records:
         recid = values["RECID"].strip()
         kind = FIRST.get(recid) or NEXT.get(recid)
         if kind is None:
-            self._fail(number, "RECID", f"{recid!r} is not a record identifier (3/4 code, 7/8 modifier)")
+            raise self._error(number, "RECID", f"{recid!r} is not a record identifier (3/4 code, 7/8 modifier)")
         code = values["HCPC"].strip()
         if not CODE_SHAPE[kind].match(code):
             self._fail(number, "HCPC", f"{code!r} is not a HCPCS {kind} code (record identifier {recid})")
@@ -294,9 +295,13 @@ class _Records:
         else:
             self._first(code, kind, values, number)
 
-    def _fail(self, number: int, field: str, reason: str):
+    def _error(self, number: int, field: str, reason: str) -> ReleaseError:
+        """The error naming the file, line and field."""
+        return ReleaseError(self.source, number, field, reason)
+
+    def _fail(self, number: int, field: str, reason: str) -> NoReturn:
         """Stop with the file, line and field."""
-        raise ReleaseError(self.source, number, field, reason)
+        raise self._error(number, field, reason)
 
     def _first(self, code: str, kind: str, values: dict[str, str], number: int) -> None:
         """A code's first line: every field of the layout."""
@@ -333,7 +338,7 @@ class _Records:
         try:
             return datetime.strptime(text, "%Y%m%d").strftime("%Y-%m-%d")
         except ValueError:
-            self._fail(number, field, f"{text!r} is not a date (YYYYMMDD)")
+            raise self._error(number, field, f"{text!r} is not a date (YYYYMMDD)") from None
 
     def _continue(self, code: str, values: dict[str, str], number: int) -> None:
         """A continuation line: its words join the long description with one space."""
@@ -341,7 +346,7 @@ class _Records:
         if code in self.skipped:
             return
         if last is None or last["code"] != code:
-            self._fail(number, "RECID", f"continuation line of {code} follows no first line of {code}")
+            raise self._error(number, "RECID", f"continuation line of {code} follows no first line of {code}")
         piece = values["LONG_DESCRIPTION"].strip()
         if piece:
             last["long_description"] = f"{last['long_description']} {piece}"

@@ -7,7 +7,6 @@ from __future__ import annotations
 from .facts import CPT_SHAPED, PFS_STATUS_PLAIN, money
 
 
-
 def _percent(share: float) -> str:
     """A share 0..1 as a whole percentage."""
     return f"{round(share * 100)}%"

@@ -13,14 +13,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from marshmallow import Schema, ValidationError, fields, validate
-from whoosh import index as whoosh_index
+from marshmallow import Schema, fields, validate
 from whoosh import analysis
+from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT
 from whoosh.fields import Schema as WhooshSchema
 from whoosh.query import Or, Term
 
-from .records import first_error
+from .records import checked_line
+from .schema import committed
 
 INDEX_NAME = "faq"
 FOLDER = "faq"
@@ -76,7 +77,8 @@ def whoosh_schema() -> WhooshSchema:
 
 def read_entries(folder: Path) -> list[dict]:
     """Every entry of every ``*.jsonl`` in the FAQ folder, validated; GuideError names file and line."""
-    entries, seen = [], {}
+    entries: list[dict] = []
+    seen: dict[str, int] = {}
     for path in sorted(folder.glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
@@ -87,17 +89,7 @@ def read_entries(folder: Path) -> list[dict]:
 
 def _entry(path: Path, number: int, line: str, seen: dict) -> dict:
     """One FAQ line checked: JSON, the schema, a unique id."""
-    try:
-        raw = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise GuideError(f"{path}:{number}: invalid JSON: {err.msg} (column {err.colno})") from err
-    if not isinstance(raw, dict):
-        raise GuideError(f"{path}:{number}: an FAQ entry must be a JSON object")
-    try:
-        entry = ENTRY_SCHEMA.load(raw)
-    except ValidationError as err:
-        field, message = first_error(err.messages)
-        raise GuideError(f"{path}:{number}: field '{field}': {message}") from err
+    entry = checked_line(path, number, line, ENTRY_SCHEMA, GuideError, "an FAQ entry")[1]
     if entry["id"] in seen:
         raise GuideError(f"{path}:{number}: id '{entry['id']}' already used on line {seen[entry['id']]}")
     seen[entry["id"]] = number
@@ -106,19 +98,11 @@ def _entry(path: Path, number: int, line: str, seen: dict) -> dict:
 
 def write_index(folder: Path, entries: list[dict]) -> None:
     """Write the FAQ entries into their own Whoosh index inside a build folder."""
-    ix = whoosh_index.create_in(str(folder), whoosh_schema(), indexname=INDEX_NAME)
-    writer = ix.writer()
-    try:
+    with committed(whoosh_index.create_in(str(folder), whoosh_schema(), indexname=INDEX_NAME)) as writer:
         for entry in entries:
             writer.add_document(id=entry["id"], question=entry["question"],
                                 alternatives="\n".join(entry["alternatives"]), answer=entry["answer"],
                                 topics=",".join(entry["topics"]), entry=json.dumps(entry, ensure_ascii=False))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    finally:
-        ix.close()
 
 
 @dataclass

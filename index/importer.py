@@ -13,7 +13,7 @@ from pathlib import Path
 from . import cms_files as cms
 from . import facts, vocab
 from .cms_release import terminated_by
-from .faq import compose_faq, compose_clinical_context, compose_plain_language
+from .faq import compose_clinical_context, compose_faq, compose_plain_language
 
 CORPUS_FILE = "codes.jsonl.gz"
 RELEASE_DATE = "2026-01-01"

@@ -8,9 +8,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .text import QUERY_WORD
+
 CODE_IN_TEXT = re.compile(r"(?<![a-z0-9])([a-v])\s?-?\s?(\d{4})(?![0-9])", re.I)
 PREFIX_ONLY = re.compile(r"^([a-v])\s?(\d{1,3})$", re.I)
-WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+WORD = QUERY_WORD
 POSSESSIVE = re.compile(r"['’]s$")
 MODIFIER_WORDS = {"modifier", "modifiers", "mod"}
 # The distinct-procedure modifier 59 is CPT's; HCPCS names its four subsets X{E,P,S,U}.
@@ -100,8 +102,24 @@ def _modifiers(tokens: list[str], known_modifiers: frozenset[str]) -> tuple[list
     return found, rest
 
 
-def parse(raw: str, known_modifiers: frozenset[str] = frozenset(), max_length: int = 512) -> ParsedQuery:
-    """Split a query into codes, a code prefix, modifiers and words."""
+CPT_SHAPED_QUERY = re.compile(r"^\s*(cpt\s*)?(\d{5}|\d{4}[ftu])\s*$", re.I)
+ICD_SHAPED_QUERY = re.compile(r"^\s*(icd[- ]?10\s*)?[a-tv-z]\d[0-9a-z]\.[0-9a-z]{1,4}\s*$|^\s*icd[- ]?10\b", re.I)
+
+
+def outside_level_two(text: str) -> str | None:
+    """A note for input shaped like a code of another code set (CPT, ICD-10-CM), or None."""
+    if CPT_SHAPED_QUERY.match(text):
+        return ("This looks like a CPT code (AMA, Level I): this service carries HCPCS Level II codes only; "
+                "CPT descriptors are licensed by the AMA.")
+    if ICD_SHAPED_QUERY.match(text):
+        return ("This looks like an ICD-10-CM diagnosis code: this service carries HCPCS Level II procedure and "
+                "supply codes only.")
+    return None
+
+
+def parse(raw: str, known_modifiers: frozenset[str] = frozenset(), max_length: int = 512,
+          prefixes: bool = True) -> ParsedQuery:
+    """Split a query into codes, a code prefix (unless ``prefixes`` is off), modifiers and words."""
     text = normalize(raw, max_length)
     query = ParsedQuery(text=text, typing=not raw.endswith(" "))
     lowered = text.lower()
@@ -111,7 +129,7 @@ def parse(raw: str, known_modifiers: frozenset[str] = frozenset(), max_length: i
     if query.ndcs:
         remaining = re.sub(r"\bndcs?\b", " ", remaining)
     prefix = PREFIX_ONLY.match(remaining.strip())
-    if prefix and not query.codes:
+    if prefix and not query.codes and prefixes:
         query.prefix = f"{prefix.group(1).upper()}{prefix.group(2)}"
         remaining = ""
     tokens = [POSSESSIVE.sub("", token) for token in WORD.findall(remaining)]  # "patient's": patient

@@ -1,7 +1,10 @@
 """The marshmallow schema every corpus record must pass before it is indexed."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+import json
+from pathlib import Path
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 CODE_PATTERN = r"^([A-CE-V][0-9]{4}|[A-Z0-9]{2})$"
 FAQ_INTENTS = ["what_is", "who_uses", "when_used", "status", "rvu", "modifiers_for_code", "payment", "coverage",
@@ -166,8 +169,29 @@ class CodeRecord(Schema):
 RECORD_SCHEMA = CodeRecord()
 
 
-def first_error(messages: dict, prefix: str = "") -> tuple[str, str]:
-    """(dotted field path, message) of the first error in a marshmallow error dict."""
+def checked_line(path: Path, number: int, line: str, schema: Schema, error: type[Exception],
+                 noun: str) -> tuple[dict, dict]:
+    """(the object as written, as loaded) of one JSON line checked against a schema; ``error`` is raised
+    with ``file:line: reason`` (and the field, and the record's code when it has one)."""
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise error(f"{path}:{number}: invalid JSON: {err.msg} (column {err.colno})") from err
+    if not isinstance(raw, dict):
+        raise error(f"{path}:{number}: {noun} must be a JSON object")
+    try:
+        loaded = schema.load(raw)
+    except ValidationError as err:
+        field, message = first_error(err.messages)
+        code = f" (code {raw.get('code')!r})" if schema is RECORD_SCHEMA else ""
+        raise error(f"{path}:{number}: field '{field}': {message}{code}") from err
+    return raw, loaded
+
+
+def first_error(messages: dict | list, prefix: str = "") -> tuple[str, str]:
+    """(dotted field path, message) of the first error in a marshmallow error dict (a list: no field)."""
+    if not isinstance(messages, dict):
+        return prefix or "_schema", str(messages[0]) if messages else "invalid"
     key, value = next(iter(messages.items()))
     path = f"{prefix}.{key}" if prefix else str(key)
     if isinstance(value, dict):

@@ -1,20 +1,29 @@
 """The Whoosh schema and its analyzers, defined once."""
 from __future__ import annotations
 
-from whoosh import analysis
-from whoosh import columns
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from whoosh import analysis, columns
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import FileIndex
+
+from .text import STOP_WORDS
 
 SCHEMA_VERSION = 6
 
-# Words that carry no meaning in a code search ("code for a ...", "hcpcs ...").
-STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"code", "codes", "hcpcs", "cpt", "per", "w", "wo"} | frozenset("""
-    about again all also am any around because been being both but could did do does doing
-    during each every few get gets getting got had has having he her here hers him his how i into its just
-    me more most my need needs now once only other our own put same she should so some
-    someone something such than their them then there these they those through too until very
-    was were what where which while who whom why would
-    """.split())
+@contextmanager
+def committed(ix: FileIndex, **options) -> Iterator:
+    """A writer of ``ix``, committed when the block ends and cancelled on any error; ``ix`` closed after."""
+    writer = ix.writer(**options)
+    try:
+        yield writer
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
 
 
 def stem_analyzer():

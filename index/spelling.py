@@ -7,8 +7,8 @@ rapidfuzz's Levenshtein distance (C++), then by how many codes use them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein

@@ -10,20 +10,14 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-WORD = re.compile(r"[a-z0-9]+")
-STOP = frozenset(
-    "a an and are as at be by for from in into is it of on or per the to with w wo "
-    "without each any other than not no all".split()
-)
+from .text import DESCRIPTOR_FILLER, WORD, stem, words  # noqa: F401 (WORD, words: vocab's callers)
 
-
-def words(text: str) -> list[str]:
-    """Lower-case alphanumeric words of a text."""
-    return WORD.findall(text.lower())
+STOP = DESCRIPTOR_FILLER
 
 
 def _is_abbreviation(short: str, long: str) -> bool:
@@ -136,6 +130,55 @@ def english_words(path: Path = ENGLISH_WORDS, among: frozenset[str] | None = Non
     with open(path, encoding="utf-8", errors="replace") as handle:
         found = (line.strip() for line in handle)
         return frozenset(w for w in found if w.islower() and (among is None or w in among))
+
+
+Expansions = dict[str, list[list[str]]]
+
+
+def load_vocabulary(folder: Path) -> tuple[Expansions, Expansions, Expansions, frozenset[str]]:
+    """(word -> expansions, rare word -> expansions as a clinical abbreviation or an acronym of
+    descriptor words, everyday word -> the clinical phrases of our glossaries, the acronyms mined
+    from initials), as word lists, from the corpus vocabulary copied into a build."""
+    path = folder / "vocabulary.json"
+    if not path.is_file():
+        return {}, {}, {}, frozenset()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    table: dict[str, list[list[str]]] = {}
+    for abbr, expansion in data.get("cms_abbreviations", {}).items():
+        table.setdefault(abbr, []).append(expansion.split())
+    clinical = {abbr: [e.split() for e in expansions[:2]]
+                for abbr, expansions in data.get("clinical_abbreviations", {}).items()}
+    for initials, phrases in data.get("acronyms", {}).items():
+        if initials not in table and initials not in clinical:
+            clinical[initials] = [phrase.split() for phrase in phrases]
+    for unit, aliases in data.get("units", {}).items():
+        table.setdefault(unit, [])[:0] = [[alias] for alias in aliases]
+    lay = {word: [phrase.split() for phrase in phrases[:3]] for word, phrases in data.get("lay_to_clinical", {}).items()}
+    mined = frozenset(initials for initials in data.get("acronyms", {}) if initials not in data.get("clinical_abbreviations", {}))
+    return table, clinical, lay, mined
+
+
+def spelled_out_table(vocabulary: Expansions, clinical: Expansions, lay: Expansions, mined: frozenset[str],
+                      reader, max_frequency: int) -> dict[tuple[str, ...], set[str]]:
+    """Stems of a spelled-out phrase -> the abbreviations our descriptors use for it ("behind the
+    ear" -> bte, "continuous positive airway pressure" -> cpap): rare, non-English abbreviations
+    of two- to five-word phrases, from CMS descriptor pairs, the clinical list and our glossaries
+    (not initials merely mined from descriptors: "eligible clinician group" is not ECG). Needs the
+    index ``reader`` (descriptor frequencies) and the system word list: the build computes it once."""
+    tables = (vocabulary, clinical, lay)
+    english = english_words(among=frozenset(abbr for table in tables for abbr in table))
+    found: dict[tuple[str, ...], set[str]] = {}
+    for table in tables:
+        for abbr, expansions in table.items():
+            if not abbr.isalpha() or abbr in english or abbr in mined:
+                continue
+            frequency = reader.doc_frequency("descriptor", stem(abbr))
+            if not 0 < frequency <= max_frequency:
+                continue
+            for expansion in expansions:
+                if 2 <= len(expansion) <= 5:
+                    found.setdefault(tuple(stem(w) for w in expansion), set()).add(abbr)
+    return found
 
 
 def mine_acronyms(descriptions: list[str], keep: int = 5, shortest: int = 3, longest: int = 6) -> dict[str, list[str]]:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Score search ranking on a query file (format of ../shared/eval/dev_search.jsonl).
 
-Prints MRR@10, recall@1 and recall@5, overall and per kind, for our index and, in the
+Prints MRR@10, recall@1 and recall@5, overall and per kind (and recall@3 overall), for our index and, in the
 same run, for an SQLite FTS5 bm25 baseline over the same corpus (short + long
 descriptors, query tokens quoted and OR-ed).
 
@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index.search import CodeIndex  # noqa: E402
+from index.weights import DEFAULT  # noqa: E402
 from service.config import from_environment  # noqa: E402
 
 
@@ -92,11 +93,17 @@ def main() -> int:
     ap.add_argument("--corpus", default=settings["CORPUS_DIR"])
     ap.add_argument("--show-misses", action="store_true", help="print queries whose first hit is wrong")
     ap.add_argument("--typing", type=int, metavar="N", help="cut each query's last word to its first N letters")
+    ap.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE",
+                    help="rank with another value of a field of index.weights.Weights (repeatable)")
     args = ap.parse_args()
     rows = load_queries(Path(args.queries))
     if args.typing:
         rows = typed_so_far(rows, args.typing)
-    index = CodeIndex(args.index)
+    try:
+        weights = DEFAULT.with_values(args.weight)
+    except ValueError as err:
+        ap.error(str(err))
+    index = CodeIndex(args.index, weights=weights)
 
     def ours(query: str) -> list[str]:
         return [h.code for h in index.search(query, limit=10).hits]
@@ -108,6 +115,10 @@ def main() -> int:
         n = results["codesearch"][kind][3]
         cells = ["{:.3f} / {:.3f} / {:.3f}".format(*results[name][kind][:3]).ljust(34) for name in results]
         print(f"{kind:<12}{n:>4}  " + "  ".join(cells))
+    engines = {"codesearch": ours, "fts5-bm25": fts5_baseline(Path(args.corpus))}
+    at3 = {name: sum(any(c in set(r["relevant"]) for c in engine(r["query"])[:3]) for r in rows) / max(1, len(rows))
+           for name, engine in engines.items()}
+    print("\nrecall@3 (all): " + ", ".join(f"{name} {value:.3f}" for name, value in at3.items()))
     ours_mrr, base_mrr = results["codesearch"]["all"][0], results["fts5-bm25"]["all"][0]
     print(f"\nMRR@10 ratio codesearch / fts5 = {ours_mrr / base_mrr if base_mrr else float('inf'):.2f}")
     if args.show_misses:

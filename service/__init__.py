@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider
     init_resources(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)

@@ -4,14 +4,16 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from marshmallow import Schema
+
+from index.facts import SOURCES
+from index.search import Hit, IndexUnavailable
 
 from . import schemas
 from .errors import NotFound, respond
 from .openapi import openapi_json
 from .resources import get_answerer, get_index
-from index.facts import SOURCES
-from index.search import IndexUnavailable
 
 bp = Blueprint("api", __name__)
 HIT_FIELDS = ("code", "short_description", "long_description", "status", "kind", "score", "highlight", "matched",
@@ -19,13 +21,13 @@ HIT_FIELDS = ("code", "short_description", "long_description", "status", "kind",
 bp.add_url_rule("/openapi.json", "openapi", openapi_json)
 
 
-def _args(schema):
+def _args(schema: Schema) -> dict:
     """Validated query-string arguments (marshmallow raises on anything wrong)."""
     return schema.load(request.args.to_dict(flat=True))
 
 
 @bp.get("/v1/search")
-def search():
+def search() -> Response:
     """Ranked codes for what the user typed."""
     args = _args(schemas.search_args)
     result = get_index().search(args["q"], limit=args["limit"], offset=args["offset"], status=args["status"],
@@ -33,18 +35,19 @@ def search():
     if result.shaped is None:  # a cached result keeps its shaped body: repeated queries skip the dump
         body = {"query": result.query, "interpretation": result.interpretation, "total": result.total,
                 "limit": args["limit"], "offset": args["offset"], "did_you_mean": result.did_you_mean,
+                "note": result.note,
                 "results": [_hit_fields(h) for h in result.hits]}
         result.shaped = schemas.search_response.dump(body)
     return jsonify(result.shaped)
 
 
-def _hit_fields(hit) -> dict:
+def _hit_fields(hit: Hit) -> dict:
     """A Hit as a plain dict."""
     return {name: getattr(hit, name) for name in HIT_FIELDS}
 
 
 @bp.get("/v1/codes/<path:code>")
-def code_page(code: str):
+def code_page(code: str) -> Response:
     """The whole record of one code."""
     schemas.code_path.load({"code": code})
     record = get_index().get(code)
@@ -57,7 +60,7 @@ def code_page(code: str):
     return jsonify(schemas.code_response.dump(record))
 
 
-def _answer(question: str, limit: int):
+def _answer(question: str, limit: int) -> Response:
     """The JSON answer to a question."""
     answer = get_answerer().answer(question, limit=limit, base_url=request.host_url)
     body = asdict(answer)
@@ -66,14 +69,14 @@ def _answer(question: str, limit: int):
 
 
 @bp.get("/v1/answer")
-def answer_get():
+def answer_get() -> Response:
     """Answer a question given as ?q=."""
     args = _args(schemas.answer_args)
     return _answer(args["q"], args["limit"])
 
 
 @bp.post("/v1/answer")
-def answer_post():
+def answer_post() -> Response | tuple[Response, int]:
     """Answer a question given as a JSON body {"question": ...}."""
     if not request.is_json:
         return respond(415, "unsupported_media_type", "send the question as application/json")
@@ -88,7 +91,7 @@ def answer_post():
 
 
 @bp.get("/v1/faq")
-def faq():
+def faq() -> Response:
     """General questions about HCPCS and Medicare billing: the entries matching ?q=, or all of them."""
     args = _args(schemas.faq_args)
     guide = get_index().open().guide
@@ -103,13 +106,13 @@ def faq():
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> Response:
     """The process is alive."""
     return jsonify(schemas.health_response.dump({"status": "ok"}))
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> Response | tuple[Response, int]:
     """The index is loaded: its record count and build time; 503 when not."""
     try:
         manifest = get_index().manifest()

@@ -5,8 +5,6 @@ scripts/bench_http.py compares /v1/search against it.
 """
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, Flask, jsonify
 
 bp = Blueprint("bench", __name__)
@@ -19,8 +17,8 @@ def hello():
 
 
 def enabled(app: Flask) -> bool:
-    """True when the app's BENCH_ROUTES setting (or CODESEARCH_BENCH_ROUTES) is on."""
-    value = app.config.get("BENCH_ROUTES", os.environ.get("CODESEARCH_BENCH_ROUTES", ""))
+    """True when the app's BENCH_ROUTES setting (CODESEARCH_BENCH_ROUTES) is on."""
+    value = app.config.get("BENCH_ROUTES", False)
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 

@@ -117,6 +117,7 @@ def changes():
     """What changed in the release behind the live index: added, terminated, descriptor and field changes."""
     changes_args.load(request.args.to_dict(flat=True))
     found = live_changes()
+    body: dict
     if not found:
         body = {"release": None, "previous": None, "note": NO_CHANGES, "counts": {name: 0 for name in LISTS},
                 **{name: [] for name in LISTS}}

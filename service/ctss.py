@@ -7,23 +7,24 @@ call its HCPCS API) can point at this service unchanged. The reply is the CTSS a
 """
 from __future__ import annotations
 
-import re
-from typing import Callable
+import logging
+from collections.abc import Callable
 
 from flask import Blueprint, current_app, jsonify, request
 
+from index.search import Hit
+from index.text import is_noc as names_noc
+from index.text import stem, words
+
 from . import schemas
 from .resources import get_index
-from index.search import Hit
 
 bp = Blueprint("ctss", __name__)
-
-NOT_OTHERWISE_CLASSIFIED = re.compile(r"\b(not otherwise|noc|unlisted)\b", re.I)
-
+log = logging.getLogger("codesearch")
 
 def is_noc(hit: Hit) -> bool:
     """A "not otherwise classified" / unlisted code, by its descriptors."""
-    return bool(NOT_OTHERWISE_CLASSIFIED.search(f"{hit.long_description} {hit.short_description}"))
+    return names_noc(hit.long_description, hit.short_description)
 
 
 class Row:
@@ -69,22 +70,57 @@ def display_text(value) -> str:
     return "" if value is None else str(value)
 
 
+def _code_prefix(prefix: str) -> Callable[[Hit], bool]:
+    """A hit whose code starts with ``prefix``."""
+    return lambda hit: hit.code.startswith(prefix)
+
+
+def _code_is(code: str) -> Callable[[Hit], bool]:
+    """A hit of exactly ``code``."""
+    return lambda hit: hit.code == code
+
+
+def _noc_is(wanted: bool) -> Callable[[Hit], bool]:
+    """A hit that is (or is not) a not-otherwise-classified code."""
+    return lambda hit: is_noc(hit) == wanted
+
+
 def _filters(args: dict) -> list[Callable[[Hit], bool]]:
     """Predicates for ``q`` (except obsolete, which the index filters) and ``sf``."""
     keep: list[Callable[[Hit], bool]] = []
     for field, wanted in args["q"]:
         if field == "code" and wanted.endswith("*"):
-            keep.append(lambda h, p=wanted[:-1]: h.code.startswith(p))
+            keep.append(_code_prefix(wanted[:-1]))
         elif field == "code":
-            keep.append(lambda h, c=wanted: h.code == c)
+            keep.append(_code_is(wanted))
         elif field == "is_noc":
-            keep.append(lambda h, w=wanted: is_noc(h) == w)
+            keep.append(_noc_is(wanted))
     searched = set(args["sf"])
+    text_fields = {"display", "short_desc", "long_desc"}
     if "code" not in searched:
         keep.append(lambda h: h.matched == "text")
-    if not searched & {"display", "short_desc", "long_desc"}:
+    if not searched & text_fields:
         keep.append(lambda h: h.matched != "text")
+    elif args.get("terms") and searched & text_fields != text_fields:
+        keep.append(_in_fields(args["terms"], searched))
     return keep
+
+
+def _in_fields(terms: str, searched: set[str]) -> Callable[[Hit], bool]:
+    """A text hit whose searched descriptor fields hold every typed word (the last as a prefix), by stem."""
+    typed = words(terms)
+    wanted, last = [stem(w) for w in typed[:-1]], typed[-1] if typed else ""
+
+    def holds(hit: Hit) -> bool:
+        if hit.matched != "text":
+            return True
+        text = " ".join(value for field, value in (("short_desc", hit.short_description),
+                                                   ("long_desc", hit.long_description),
+                                                   ("display", hit.long_description)) if field in searched)
+        present = words(text)
+        stems = {stem(w) for w in present}
+        return all(s in stems for s in wanted) and (not last or any(w.startswith(last) for w in present))
+    return holds
 
 
 def _status(args: dict) -> str | None:
@@ -103,11 +139,11 @@ def ranked_page(text: str, args: dict, limit: int, offset: int) -> tuple[int, li
     keep = _filters(args)
     if not keep:
         result = index.search(text, limit=limit, offset=offset, status=_status(args), max_length=max_length,
-                              highlights=False)
+                              highlights=False, every_word=True)
         return result.total, result.hits, result.did_you_mean
     # Filters the index does not know: rank everything, keep what passes, then cut the page.
     result = index.search(text, limit=schemas.CTSS_MAX_RESULTS, offset=0, status=_status(args),
-                          max_length=max_length, highlights=False)
+                          max_length=max_length, highlights=False, every_word=True)
     kept = [h for h in result.hits if all(test(h) for test in keep)]
     return len(kept), kept[offset:offset + limit], result.did_you_mean
 
@@ -132,6 +168,10 @@ def _as_array(schema, body: dict):
 def search():
     """Ranked codes in the CTSS shape (or, with suggest=1, spelling suggestions)."""
     args = schemas.ctss_search_args.load(request.args.to_dict(flat=True))
+    ignored = sorted(set(request.args) - set(schemas.ctss_search_args.fields)) + [
+        f"q:{value}" for field, value in args["q"] if field == "ignored"]
+    if ignored:
+        log.debug("ctss: ignored %s", ", ".join(ignored))
     if args["suggest"]:
         return _as_array(schemas.ctss_suggestions, suggest(args))
     limit = args["maxList"] or args["count"]

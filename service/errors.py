@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -42,7 +42,7 @@ def _flatten(messages: dict, prefix: str = "") -> dict:
     return flat
 
 
-def respond(status: int, code: str, message: str, fields: dict | None = None, **extra):
+def respond(status: int, code: str, message: str, fields: dict | None = None, **extra) -> tuple[Response, int]:
     """A Flask JSON error response."""
     return jsonify(error_body(status, code, message, fields, **extra)), status
 

@@ -40,7 +40,7 @@ def _query_pattern(banned_characters=schemas.SYNTAX_CHARACTERS) -> str:
 def _field_attributes(self, field, **kwargs) -> dict:
     """Length and pattern of the query-text fields, so generated clients and fuzzers know the rules."""
     if isinstance(field, schemas.QueryText):
-        return {"minLength": 1, "maxLength": schemas.QUERY_MAX, "pattern": _query_pattern(field.banned)}
+        return {"minLength": 1, "maxLength": schemas.query_max(), "pattern": _query_pattern(field.banned)}
     return {}
 
 
@@ -50,7 +50,7 @@ def _errors(*statuses: int) -> dict:
         "application/json": {"schema": "ErrorResponse"}}} for status in statuses}
 
 
-def _ok(schema: str, description: str) -> dict:
+def _ok(schema: str | type, description: str) -> dict:
     """A 200 JSON response of a schema."""
     return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
 
@@ -147,14 +147,15 @@ def _openapi_path(rule: str) -> str:
 
 def build_spec(app: Flask) -> dict:
     """The OpenAPI document of the routes ``app`` serves."""
-    plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)
+    plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)  # type: ignore[arg-type,return-value]
     spec = APISpec(title=TITLE, version=VERSION, openapi_version="3.0.3", plugins=[plugin],
                    info={"description": "Search and answers for US HCPCS Level II billing codes."})
+    assert plugin.converter is not None  # set by APISpec(plugins=[plugin])
     plugin.converter.add_attribute_function(_field_attributes)
     for name in SCHEMAS:
         if hasattr(schemas, name):
             spec.components.schema(name, schema=getattr(schemas, name))
-    served = {(rule.rule, method.lower()) for rule in app.url_map.iter_rules() for method in rule.methods}
+    served = {(rule.rule, method.lower()) for rule in app.url_map.iter_rules() for method in rule.methods or ()}
     by_path: dict[str, dict] = {}
     for (rule, method), operation in OPERATIONS.items():
         if (rule, method) in served:

@@ -3,18 +3,27 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates,
-                         validates_schema)
+from flask import current_app
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 
 from index.intents import INTENTS
-from index.records import Coded, Faq, Opps, Pfs, Specialty  # the corpus record's parts, shaped the same
+from index.records import CodeRecord  # the corpus record, shaped the same
+
+from .config import DEFAULTS
 
 SYNTAX_CHARACTERS = set('"*:()[]{}^~?\\')
-QUERY_MAX = 512
+
+
+def query_max() -> int:
+    """The longest query accepted: the app's MAX_QUERY_LENGTH (service.config), the default outside an app."""
+    try:
+        return int(current_app.config["MAX_QUERY_LENGTH"])
+    except (RuntimeError, KeyError):
+        return int(str(DEFAULTS["MAX_QUERY_LENGTH"]))
 
 
 class QueryText(fields.String):
-    """A user query: 1-512 characters, no query-syntax characters or control characters."""
+    """A user query: 1 to MAX_QUERY_LENGTH characters, no query-syntax characters or control characters."""
 
     banned = frozenset(SYNTAX_CHARACTERS)
 
@@ -22,8 +31,8 @@ class QueryText(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not text.strip():
             raise ValidationError("must not be empty")
-        if len(text) > QUERY_MAX:
-            raise ValidationError(f"must be at most {QUERY_MAX} characters")
+        if len(text) > query_max():
+            raise ValidationError(f"must be at most {query_max()} characters")
         if any(ord(ch) < 32 and ch not in "\t" or ord(ch) == 127 for ch in text):
             raise ValidationError("must not contain control characters")
         bad = sorted(self.banned & set(text))
@@ -33,7 +42,7 @@ class QueryText(fields.String):
 
 
 class QuestionText(QueryText):
-    """A question in plain words: 1-512 characters, no control characters. Its punctuation
+    """A question in plain words: 1 to MAX_QUERY_LENGTH characters, no control characters. Its punctuation
     ("what is q0092?") never reaches a query parser: the answerer reads codes and words itself."""
 
     banned = frozenset()
@@ -109,56 +118,17 @@ class SearchResponse(Schema):
     limit = fields.Integer(required=True)
     offset = fields.Integer(required=True)
     did_you_mean = fields.String(allow_none=True)
+    note = fields.String(allow_none=True, metadata={"description": "input shaped like a CPT or ICD-10-CM code: "
+                                                                   "this service carries HCPCS Level II only"})
     results = fields.List(fields.Nested(SearchHit), required=True)
 
 
-class CodeRecordResponse(Schema):
-    """Body of GET /v1/codes/<code>: the whole record."""
+class CodeRecordResponse(CodeRecord):
+    """Body of GET /v1/codes/<code>: the whole corpus record (``index.records.CodeRecord``) with its dates
+    as written, the sources and editions behind it, and its page's URL."""
 
-    class Meta:
-        unknown = EXCLUDE
-
-    code = fields.String(required=True)
-    kind = fields.String(required=True)
-    short_description = fields.String(required=True)
-    long_description = fields.String(required=True)
-    section = fields.String()
-    status = fields.String(required=True)
-    terminated_date = fields.String(allow_none=True)
-    status_basis = fields.String()
-    added_date = fields.String(allow_none=True)
-    action_effective_year = fields.Integer(allow_none=True)
-    type_of_service = fields.List(fields.Nested(Coded))
-    betos = fields.Nested(Coded, allow_none=True)
-    coverage = fields.Nested(Coded, allow_none=True)
-    pricing_indicator = fields.Nested(Coded, allow_none=True)
-    pfs = fields.Nested(Pfs, allow_none=True)
-    opps = fields.Nested(Opps, allow_none=True)
-    cross_references = fields.List(fields.String())
-    drug_names = fields.List(fields.String())
-    drug_details = fields.List(fields.Dict())
-    drug_billing = fields.Dict(allow_none=True)
-    specialties = fields.List(fields.Nested(Specialty))
-    synonyms = fields.List(fields.String())
-    lay_terms = fields.List(fields.String())
-    plain_language = fields.String()
-    clinical_context = fields.String()
-    faq = fields.List(fields.Nested(Faq))
-    statute = fields.String(allow_none=True)
-    manual_references = fields.List(fields.String())
-    rbcs = fields.Dict(allow_none=True, metadata={"description": "CMS RBCS category, subcategory, family"})
-    history = fields.Dict(metadata={"description": "added, terminated (exact or heuristic), replaced_by"})
-    payment = fields.Dict(metadata={"description": "PFS dollars, OPPS rate, ASP limit, what pays otherwise"})
-    modifiers = fields.List(fields.Dict(), metadata={"description": "[{modifier, reason}]"})
-    mue = fields.List(fields.Dict(), metadata={"description": "NCCI MUE (July 2024) by setting"})
-    ncci_pairs = fields.List(fields.Dict(), metadata={"description": "NCCI PTP pairs in force (July 2024)"})
-    who = fields.Dict(metadata={"description": "claims shares, billing channel, typical orderers/providers"})
-    add_on = fields.Dict(allow_none=True)
-    similar = fields.List(fields.Dict())
-    comparison = fields.Dict(allow_none=True)
-    context = fields.List(fields.Dict(), metadata={"description": "[{text, source}]: when the code is used"})
-    modifier_usage = fields.Dict(allow_none=True)
-    ndcs = fields.List(fields.Dict(), metadata={"description": "NDCs billed with the code (ASP crosswalk, January 2026)"})
+    terminated_date = fields.String(allow_none=True)  # type: ignore[assignment]  # ISO text, as stored
+    added_date = fields.String(allow_none=True)  # type: ignore[assignment]
     sources = fields.Dict(metadata={"description": "source key -> file and edition"})
     page = fields.String(metadata={"description": "the human-readable code page"})
     url = fields.String()
@@ -178,11 +148,8 @@ class AnswerResponse(Schema):
     codes = fields.List(fields.String(), metadata={"description": "every code the answer is about, in order"})
 
 
-class FaqArgs(Schema):
-    """Query string of GET /v1/faq."""
-
-    class Meta:
-        unknown = RAISE
+class FaqArgs(AnswerArgs):
+    """Query string of GET /v1/faq: a question as for /v1/answer, but optional, and more entries."""
 
     q = QuestionText(load_default=None, metadata={"description": "a general question; omitted: every entry"})
     limit = fields.Integer(load_default=3, validate=validate.Range(1, 100))
@@ -291,14 +258,14 @@ class CtssFieldList(fields.String):
 class CtssFilter(fields.String):
     """``q``: space-separated ``field:value`` clauses, all of which must hold (``AND`` is optional).
 
-    ``code:E*`` (a code prefix) or ``code:E0601``; ``obsolete:true|false``; ``is_noc:true|false``.
-    Loads as a list of (field, value) with booleans as bool and codes upper-cased.
+    ``code:E*`` (a code prefix) or ``code:E0601``; ``obsolete:true|false``; ``is_noc:true|false``; other
+    fields are kept as ("ignored", field). Loads as a list of (field, value), booleans as bool, codes upper-cased.
     """
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if len(text) > QUERY_MAX:
-            raise ValidationError(f"must be at most {QUERY_MAX} characters")
+        if len(text) > query_max():
+            raise ValidationError(f"must be at most {query_max()} characters")
         clauses = []
         for token in text.split():
             if token.upper() == "AND":
@@ -315,18 +282,31 @@ class CtssFilter(fields.String):
                 if raw.lower() not in ("true", "false"):
                     raise ValidationError(f"{field_name}: must be true or false")
                 clauses.append((field_name, raw.lower() == "true"))
-            else:
-                raise ValidationError(f"cannot filter on {field_name!r}; filters: code, obsolete, is_noc")
+            else:  # a field we hold no filter for: ignored, as an unknown parameter is
+                clauses.append(("ignored", field_name))
         return clauses
 
 
+class CtssTerms(QuestionText):
+    """CTSS ``terms``: what a search box sends, punctuation and all ("Ambulance (als or bls)"); query-syntax
+    characters are read as spaces, as NLM reads them."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        words = "".join(" " if ch in SYNTAX_CHARACTERS else ch for ch in text)
+        if not words.strip():
+            raise ValidationError("must contain a word or a code")
+        return words if not text.endswith(" ") else words.rstrip() + " "
+
+
 class CtssSearchArgs(Schema):
-    """Query string of GET /api/hcpcs/v3/search (the CTSS protocol)."""
+    """Query string of GET /api/hcpcs/v3/search (the CTSS protocol). Parameters CTSS clients add that we do
+    not use (jQuery's ``_`` cache-buster, JSONP's ``callback``, ...) are ignored."""
 
     class Meta:
-        unknown = RAISE
+        unknown = EXCLUDE
 
-    terms = QueryText(load_default=None, metadata={"description": "what the user typed; the last word may be partial"})
+    terms = CtssTerms(load_default=None, metadata={"description": "what the user typed; the last word may be partial"})
     maxList = fields.Integer(load_default=None, validate=validate.Range(1, CTSS_MAX_LIST))
     count = fields.Integer(load_default=7, validate=validate.Range(1, CTSS_MAX_LIST))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, CTSS_MAX_RESULTS - 1))

@@ -93,3 +93,16 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Mark each test by what it needs, so `-m "not browser and not server and not real_corpus"` runs
+    the fast ones: Chromium (browser), a gunicorn or HTTP server process (server), the full index."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "browser" in names:
+            item.add_marker(pytest.mark.browser)
+        if "live_server" in names or hasattr(item.module, "LiveServer"):
+            item.add_marker(pytest.mark.server)
+        if "real_index" in names:
+            item.add_marker(pytest.mark.real_corpus)

@@ -242,3 +242,20 @@ def test_deep_pages_are_served_up_to_the_total(index):
     assert len(deep.hits) == 10
     every = [h.code for h in index.search("wheelchair", limit=first.total, highlights=False).hits]
     assert [h.code for h in deep.hits] == every[200:210] and len(set(every)) == first.total
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("o2", "oxygen"), ("c-pap", "positive airway pressure"), ("bi pap", "bi-level"), ("t ens", "nerve stimulat"),
+])
+def test_head_words_as_people_type_them(index, query, expected):
+    assert expected in index.search(query, limit=1).hits[0].long_description.lower()
+
+
+def test_an_item_word_ranks_items_before_modifiers(index):
+    assert all(len(h.code) == 5 for h in index.search("ambulance", limit=5).hits)
+    assert any(len(h.code) == 2 for h in index.search("ambulance modifier", limit=3).hits)
+
+
+def test_cpt_and_icd_shaped_input_gets_a_note(index):
+    assert "CPT" in index.search("99213").note and index.search("walker").note is None
+    assert "ICD-10" in index.search("E11.9").note
