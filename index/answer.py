@@ -1,6 +1,7 @@
 """Question answering: intent from a fixed vocabulary (``index.intents``), the codes asked about,
 and an answer composed only from those codes' records, or from the general FAQ.
 """
+
 from __future__ import annotations
 
 import re
@@ -95,8 +96,17 @@ class Answerer:
         """An answer about one known code, composed from its facts, with the facts and their sources."""
         text, facts = compose(intent, record, question)
         results = self.index.search(record["code"], limit=limit).hits
-        return Answer(question, intent, record["code"], text, facts, self.source(record["code"]), confidence, results,
-                      [record["code"]])
+        return Answer(
+            question,
+            intent,
+            record["code"],
+            text,
+            facts,
+            self.source(record["code"]),
+            confidence,
+            results,
+            [record["code"]],
+        )
 
     def _two_codes(self, question: str, intent: str, confidence: float, found: Parsed, limit: int) -> Answer:
         """Two codes billed together, or side by side; an unknown or CPT code is named, not guessed."""
@@ -114,8 +124,9 @@ class Answerer:
             confidence = 0.5
         facts["sources"] = _sources("ptp", "hcpcs", "pfs", "opps", "asp")
         first = records[0]["code"] if records else None
-        return Answer(question, intent, first, text, facts, self.source(first) if first else None, confidence,
-                      hits[:limit], asked)
+        return Answer(
+            question, intent, first, text, facts, self.source(first) if first else None, confidence, hits[:limit], asked
+        )
 
     def _ndc(self, question: str, found: Parsed, limit: int) -> Answer:
         """The code an NDC is billed with (every 10-digit layout tried), or that none is listed."""
@@ -127,8 +138,9 @@ class Answerer:
             facts["search"] = "/v1/search?q="
             return Answer(question, "ndc", None, text, facts, None, 0.6, [], [])
         code = records[0]["code"]
-        return Answer(question, "ndc", code, text, facts, self.source(code), 0.95, result.hits,
-                      [r["code"] for r in records])
+        return Answer(
+            question, "ndc", code, text, facts, self.source(code), 0.95, result.hits, [r["code"] for r in records]
+        )
 
     def _general(self, question: str, confidence: float, limit: int) -> Answer:
         """A question naming no code: the general FAQ when an entry covers it and the question does not
@@ -137,13 +149,20 @@ class Answerer:
         hits = self.index.open().guide.search(question)
         needed = FAQ_COVERAGE_FIND if FIND_CODE.search(question.lower()) else FAQ_COVERAGE
         item = cue[1] if cue else search_text(question)
-        if hits and hits[0].coverage >= needed and (max(hits[0].exact, hits[0].asked_as) >= FAQ_EXACT or not self._names_an_item(item)):
+        if (
+            hits
+            and hits[0].coverage >= needed
+            and (max(hits[0].exact, hits[0].asked_as) >= FAQ_EXACT or not self._names_an_item(item))
+        ):
             top = hits[0]
-            facts = {"faq": [{"id": h.id, "question": h.question, "source": h.source, "coverage": h.coverage}
-                             for h in hits], "sources": [{"key": "faq", "source": top.source}]}
+            facts = {
+                "faq": [{"id": h.id, "question": h.question, "source": h.source, "coverage": h.coverage} for h in hits],
+                "sources": [{"key": "faq", "source": top.source}],
+            }
             return Answer(question, "faq", None, top.answer, facts, None, round(min(0.95, top.coverage), 2), [], [])
-        return (self._about_described(question, cue, limit) if cue else None) or \
-            self._find_code(question, confidence, limit)
+        return (self._about_described(question, cue, limit) if cue else None) or self._find_code(
+            question, confidence, limit
+        )
 
     def _about_described(self, question: str, cue: tuple[str, str], limit: int) -> Answer | None:
         """A question that describes the code instead of naming it ("who bills oxygen concentrators"):
@@ -156,12 +175,23 @@ class Answerer:
         if record is None:
             return None
         text, facts = compose(intent, record, question)
-        lead = f"Taking the code to be {record['code']} ({record['short_description']}), the nearest match for “{item}”: "
+        lead = (
+            f"Taking the code to be {record['code']} ({record['short_description']}), the nearest match for “{item}”: "
+        )
         others = [h.code for h in hits[1:]]
         tail = f" Other close codes: {', '.join(others)}." if others else ""
         facts["described_as"] = item
-        return Answer(question, intent, record["code"], lead + text + tail, facts, self.source(record["code"]), 0.6,
-                      self.index.search(item, limit=limit).hits, [record["code"]])
+        return Answer(
+            question,
+            intent,
+            record["code"],
+            lead + text + tail,
+            facts,
+            self.source(record["code"]),
+            0.6,
+            self.index.search(item, limit=limit).hits,
+            [record["code"]],
+        )
 
     def _find_code(self, question: str, confidence: float, limit: int) -> Answer:
         """The codes that best match a described item or service."""
@@ -169,19 +199,27 @@ class Answerer:
         lowered = question.lower()
         asked = bool(QUESTION_START.match(lowered))
         needed = DESCRIBED_QUESTION if asked else DESCRIBED
-        if PERSONAL.search(lowered) or (not FIND_CODE.search(lowered) and
-                                        self._described_share(question, result.hits, naming_only=asked) < needed):
+        if PERSONAL.search(lowered) or (
+            not FIND_CODE.search(lowered) and self._described_share(question, result.hits, naming_only=asked) < needed
+        ):
             return self._unknown(question)
         cpt = bool(CPT_WORD.search(lowered))
         if not result.hits:
             hint = f" Did you mean: {result.did_you_mean}?" if result.did_you_mean else ""
-            return Answer(question, "find_code", None, "No HCPCS Level II code matches that description." + hint,
-                          {"search": result.query}, None, 0.1)
+            return Answer(
+                question,
+                "find_code",
+                None,
+                "No HCPCS Level II code matches that description." + hint,
+                {"search": result.query},
+                None,
+                0.1,
+            )
         top = result.hits[0]
         others = ", ".join(h.code for h in result.hits[1:4])
         text = f"The closest HCPCS Level II code is {top.code}: {top.long_description}"
         if cpt:
-            text = ("CPT codes (AMA, Level I) are not carried here; " + text[:1].lower() + text[1:])
+            text = "CPT codes (AMA, Level I) are not carried here; " + text[:1].lower() + text[1:]
             confidence = min(confidence, 0.5)
         text += "" if text.endswith(".") else "."
         if top.status == "terminated":
@@ -216,22 +254,36 @@ class Answerer:
         subsets = MODIFIER_ALIASES[alias]
         records = [self.index.get(code) for code in subsets]
         listed = "; ".join(f"{r['code']}: {r['long_description']}" for r in records if r)
-        text = (f"Modifier {alias} is a CPT modifier (AMA) for a distinct procedural service; HCPCS Level II "
-                f"defines four more specific modifiers for it: {listed}.")
+        text = (
+            f"Modifier {alias} is a CPT modifier (AMA) for a distinct procedural service; HCPCS Level II "
+            f"defines four more specific modifiers for it: {listed}."
+        )
         hits = self.index.search(" ".join(subsets), limit=limit).hits
-        return Answer(question, "modifier", subsets[0], text, {"alias_of": alias, "modifiers": subsets},
-                      self.source(subsets[0]), 0.85, hits)
+        return Answer(
+            question,
+            "modifier",
+            subsets[0],
+            text,
+            {"alias_of": alias, "modifiers": subsets},
+            self.source(subsets[0]),
+            0.85,
+            hits,
+        )
 
     def _no_such_code(self, question: str, intent: str, code: str) -> Answer:
         """A clear answer for a code that is not in HCPCS Level II, with close codes."""
         near = self.index.suggest_codes(code)
         text = f"{code} does not exist in the HCPCS Level II code set (January 2026)."
         if len(code) == 2:
-            text = (f"Modifier {code} is not a HCPCS Level II modifier; numeric modifiers such as 25 or 59 "
-                    f"are CPT modifiers, maintained by the AMA.")
+            text = (
+                f"Modifier {code} is not a HCPCS Level II modifier; numeric modifiers such as 25 or 59 "
+                f"are CPT modifiers, maintained by the AMA."
+            )
         elif CPT_LIKE.fullmatch(code):
-            text = (f"{code} looks like a CPT code; CPT is maintained by the AMA and is not part of the "
-                    f"HCPCS Level II set covered here.")
+            text = (
+                f"{code} looks like a CPT code; CPT is maintained by the AMA and is not part of the "
+                f"HCPCS Level II set covered here."
+            )
         if near:
             text += " Close codes: " + ", ".join(near) + "."
         hits = [h for c in near[:3] for h in self.index.search(c, limit=1).hits]
@@ -242,32 +294,53 @@ class Answerer:
         found = found or Parsed()
         notes = []
         if found.cpt:
-            notes.append(f"{', '.join(found.cpt)} {'looks' if len(found.cpt) == 1 else 'look'} like CPT (AMA "
-                         f"Level I), which this service does not carry: it answers for HCPCS Level II codes only.")
+            notes.append(
+                f"{', '.join(found.cpt)} {'looks' if len(found.cpt) == 1 else 'look'} like CPT (AMA "
+                f"Level I), which this service does not carry: it answers for HCPCS Level II codes only."
+            )
         elif found.icd:
-            notes.append("That looks like an ICD-10-CM diagnosis question: this service carries HCPCS Level II "
-                         "procedure and supply codes only, not diagnosis codes.")
+            notes.append(
+                "That looks like an ICD-10-CM diagnosis question: this service carries HCPCS Level II "
+                "procedure and supply codes only, not diagnosis codes."
+            )
         else:
-            notes.append("This service cannot answer that: it answers questions about HCPCS Level II codes "
-                         "(what a code is, who bills it, when it is used, its modifiers, payment, coverage, units, "
-                         "MUEs, NCCI pairs, NDCs) and general HCPCS billing questions.")
+            notes.append(
+                "This service cannot answer that: it answers questions about HCPCS Level II codes "
+                "(what a code is, who bills it, when it is used, its modifiers, payment, coverage, units, "
+                "MUEs, NCCI pairs, NDCs) and general HCPCS billing questions."
+            )
         if record:
             notes.append(f"The question mentions {record['code']}: {record['long_description']}")
         elif not found.cpt:
-            notes.append("Try 'what is E0601', 'who bills G0439', 'can G0438 and G0439 be billed together' or "
-                         "'code for a walker'.")
+            notes.append(
+                "Try 'what is E0601', 'who bills G0439', 'can G0438 and G0439 be billed together' or "
+                "'code for a walker'."
+            )
         text = " ".join(n if n.endswith(".") else n + "." for n in notes)
         note = "cpt" if found.cpt else "icd10" if found.icd else None
         codes = [record["code"]] if record else found.cpt
-        return Answer(question, "unknown", record["code"] if record else None, text,
-                      {"note": note, "codes": codes}, self.source(record["code"]) if record else None,
-                      0.2 if record else 0.1, [], codes)
+        return Answer(
+            question,
+            "unknown",
+            record["code"] if record else None,
+            text,
+            {"note": note, "codes": codes},
+            self.source(record["code"]) if record else None,
+            0.2 if record else 0.1,
+            [],
+            codes,
+        )
 
 
 def _texts_of(record: dict) -> list[str]:
     """A record's descriptors, names, synonyms and lay terms."""
-    return [record.get("short_description", ""), record.get("long_description", ""), *record.get("lay_terms", []),
-            *record.get("drug_names", []), *record.get("synonyms", [])]
+    return [
+        record.get("short_description", ""),
+        record.get("long_description", ""),
+        *record.get("lay_terms", []),
+        *record.get("drug_names", []),
+        *record.get("synonyms", []),
+    ]
 
 
 def _words_of(record: dict) -> set[str]:
@@ -296,34 +369,67 @@ def compose(intent: str, record: dict, question: str = "") -> tuple[str, dict]:
         text, facts = questions.ndcs_of_code(record)
         return text, {**base, **facts, "sources": _sources("ndc")}
     if intent == "rvu":
-        return faq.rvu_sentence(record, question), {**base, "pfs": record.get("pfs"),
-                                                    "payment": record.get("payment"), "sources": _sources("pfs")}
+        return faq.rvu_sentence(record, question), {
+            **base,
+            "pfs": record.get("pfs"),
+            "payment": record.get("payment"),
+            "sources": _sources("pfs"),
+        }
     if intent == "payment":
-        return faq.payment_answer(record), {**base, "payment": record.get("payment"), "pfs": record.get("pfs"),
-                                            "sources": _sources("pfs", "opps", "asp")}
+        return faq.payment_answer(record), {
+            **base,
+            "payment": record.get("payment"),
+            "pfs": record.get("pfs"),
+            "sources": _sources("pfs", "opps", "asp"),
+        }
     if intent == "coverage":
-        return faq.coverage_answer(record), {**base, "coverage": record.get("coverage"),
-                                             "statute": record.get("statute"),
-                                             "manual_references": record.get("manual_references"),
-                                             "sources": _sources("hcpcs_admin", "pfs")}
+        return faq.coverage_answer(record), {
+            **base,
+            "coverage": record.get("coverage"),
+            "statute": record.get("statute"),
+            "manual_references": record.get("manual_references"),
+            "sources": _sources("hcpcs_admin", "pfs"),
+        }
     if intent == "modifiers_for_code":
-        return faq.modifiers_answer(record), {**base, "modifiers": record.get("modifiers"),
-                                              "sources": _sources("pfs", "hcpcs_admin", "ptp")}
+        return faq.modifiers_answer(record), {
+            **base,
+            "modifiers": record.get("modifiers"),
+            "sources": _sources("pfs", "hcpcs_admin", "ptp"),
+        }
     if intent == "status":
-        return faq.status_sentence(record), {**base, "terminated_date": record.get("terminated_date"),
-                                             "status_basis": record.get("status_basis"),
-                                             "history": record.get("history"),
-                                             "sources": _sources("record_2024", "hcpcs", "hcpcs_admin")}
+        return faq.status_sentence(record), {
+            **base,
+            "terminated_date": record.get("terminated_date"),
+            "status_basis": record.get("status_basis"),
+            "history": record.get("history"),
+            "sources": _sources("record_2024", "hcpcs", "hcpcs_admin"),
+        }
     if intent == "who_uses":
         who = record.get("who") or {}
-        keys = (["claims"] if who.get("claims") else []) + ["hcpcs_admin", "pfs"] + (["typical"] if who.get("typical") else [])
-        return faq.who_uses_answer(record), {**base, "who": who, "specialties": record.get("specialties"),
-                                             "sources": _sources(*keys)}
+        keys = (
+            (["claims"] if who.get("claims") else [])
+            + ["hcpcs_admin", "pfs"]
+            + (["typical"] if who.get("typical") else [])
+        )
+        return faq.who_uses_answer(record), {
+            **base,
+            "who": who,
+            "specialties": record.get("specialties"),
+            "sources": _sources(*keys),
+        }
     if intent == "when_used":
         context = record.get("context") or []
-        return faq.when_used_answer(record), {**base, "long_description": record["long_description"],
-                                              "context": context,
-                                              "sources": _sources("hcpcs", *(c["source"] for c in context))}
-    return faq.what_is_answer(record), {**base, "kind": record["kind"], "long_description": record["long_description"],
-                                        "section": record.get("section"), "drug_names": record.get("drug_names"),
-                                        "sources": _sources("hcpcs")}
+        return faq.when_used_answer(record), {
+            **base,
+            "long_description": record["long_description"],
+            "context": context,
+            "sources": _sources("hcpcs", *(c["source"] for c in context)),
+        }
+    return faq.what_is_answer(record), {
+        **base,
+        "kind": record["kind"],
+        "long_description": record["long_description"],
+        "section": record.get("section"),
+        "drug_names": record.get("drug_names"),
+        "sources": _sources("hcpcs"),
+    }

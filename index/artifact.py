@@ -11,6 +11,7 @@ An artifact is a gzip-compressed tar holding, in this order::
 schema version against this code's, opens the index, and only then swaps ``current`` atomically; any
 failure leaves the live index untouched. Nothing here knows about HTTP.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,7 @@ import subprocess
 import tarfile
 import time
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import IO
@@ -51,12 +52,18 @@ def code_version() -> str:
     """This code's version: the package version, plus the git commit when run from a checkout."""
     try:
         from importlib.metadata import version
+
         release = version("codesearch")
     except Exception:  # not installed as a package (a bare copy of the source)
         release = "0+unknown"
     try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],
-                                capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return release
     return f"{release}+g{commit}" if commit else release
@@ -89,11 +96,19 @@ def describe(build: Path) -> dict:
             raise ArtifactError(f"{path}: unexpected entry in a build folder")
         size, sha256 = _digest(path)
         files[path.name] = {"size": size, "sha256": sha256}
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "build_id": build_id(manifest),
-            "schema_version": manifest["schema_version"], "corpus_sha256": manifest["corpus_sha256"],
-            "built_at": manifest["built_at"], "record_count": manifest["record_count"],
-            "faq_count": manifest.get("faq_count", 0), "code_version": code_version(),
-            "packed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "files": files}
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "build_id": build_id(manifest),
+        "schema_version": manifest["schema_version"],
+        "corpus_sha256": manifest["corpus_sha256"],
+        "built_at": manifest["built_at"],
+        "record_count": manifest["record_count"],
+        "faq_count": manifest.get("faq_count", 0),
+        "code_version": code_version(),
+        "packed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": files,
+    }
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -124,11 +139,15 @@ def write_artifact(build: Path, target: Path) -> dict:
 def _check_header(header: dict) -> None:
     """Refuse an artifact of another format, another format version, or a schema this code cannot read."""
     if header.get("format") != FORMAT or header.get("format_version") != FORMAT_VERSION:
-        raise ArtifactError(f"not a {FORMAT} artifact of format version {FORMAT_VERSION} "
-                            f"(format {header.get('format')!r}, version {header.get('format_version')!r})")
+        raise ArtifactError(
+            f"not a {FORMAT} artifact of format version {FORMAT_VERSION} "
+            f"(format {header.get('format')!r}, version {header.get('format_version')!r})"
+        )
     if header.get("schema_version") != SCHEMA_VERSION:
-        raise ArtifactError(f"index schema version {header.get('schema_version')!r}: this code reads "
-                            f"schema version {SCHEMA_VERSION} only; rebuild the artifact with this code")
+        raise ArtifactError(
+            f"index schema version {header.get('schema_version')!r}: this code reads "
+            f"schema version {SCHEMA_VERSION} only; rebuild the artifact with this code"
+        )
     missing = [key for key in REQUIRED if key not in header]
     if missing:
         raise ArtifactError(f"{HEADER} lacks {', '.join(missing)}")
@@ -156,7 +175,7 @@ def _read_header(tar: tarfile.TarFile) -> tuple[dict, bytes]:
 def _extract_file(tar: tarfile.TarFile, member: tarfile.TarInfo, expected: dict, folder: Path) -> None:
     """Write one index file into ``folder``, checking its size and sha256 as it streams."""
     source, digest, size = _member(tar, member), hashlib.sha256(), 0
-    with open(folder / member.name[len(PREFIX):], "wb") as out:
+    with open(folder / member.name[len(PREFIX) :], "wb") as out:
         for block in iter(lambda: source.read(BLOCK), b""):
             digest.update(block)
             size += len(block)
@@ -195,9 +214,8 @@ def _unpack(artifact: Path, folder: Path) -> dict:
             if member.name == TRAILER:
                 _check_trailer(tar, member, raw)
                 break
-            name = member.name[len(PREFIX):]
-            if not (member.isfile() and member.name.startswith(PREFIX) and name in header["files"]) \
-                    or name in seen:
+            name = member.name[len(PREFIX) :]
+            if not (member.isfile() and member.name.startswith(PREFIX) and name in header["files"]) or name in seen:
                 raise ArtifactError(f"unexpected member {member.name!r}")
             _extract_file(tar, member, header["files"][name], folder)
             seen.add(name)

@@ -9,6 +9,7 @@ Layout of an index directory::
 A build that fails or is killed leaves ``current`` untouched; the next build removes
 its half-written folder.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -168,7 +169,7 @@ def _clean_stale(index_dir: Path) -> None:
         else:
             shutil.rmtree(folder, ignore_errors=True)
     # Keep the previous build (KEEP_BUILDS - 1 of them) for a quick manual roll-back.
-    for folder in complete[:len(complete) - (KEEP_BUILDS - 1)]:
+    for folder in complete[: len(complete) - (KEEP_BUILDS - 1)]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -211,7 +212,7 @@ def _documents(path: Path):
     import functools
     import multiprocessing
 
-    chunks = [lines[i:i + CHUNK_LINES] for i in range(0, len(lines), CHUNK_LINES)]
+    chunks = [lines[i : i + CHUNK_LINES] for i in range(0, len(lines), CHUNK_LINES)]
     with multiprocessing.get_context("fork").Pool(VALIDATE_PROCS) as pool:
         batches = pool.imap(functools.partial(_validate_chunk, path), chunks)
         yield len(lines), (doc for batch in batches for doc in batch)

@@ -5,6 +5,7 @@ Each side is a CMS release (a zip read by ``cms_release``) or a corpus folder: t
 from (``release.json.gz``, every field of the CMS layout) when it holds one, else its ``codes.jsonl.gz``
 (the fields a corpus record keeps). ``agreement`` checks a comparison against CMS's own transaction report.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -17,14 +18,47 @@ from .importer import CHANGES_FILE, CORPUS_FILE, RELEASE_DATE, RELEASE_FILE
 
 # Fields compared besides status and descriptors: all of the CMS layout between two releases, fewer
 # (those a corpus record keeps, in the same form) when a side is a corpus without its release.
-LAYOUT_FIELDS = ("pricing", "multiple_pricing", "coverage", "betos", "type_of_service", "statute", "cim", "mcm",
-                 "lab_certification", "cross_references", "asc_group", "asc_date", "opps", "opps_indicator",
-                 "opps_date", "processing_note", "anesthesia_units", "added_date", "termination_date")
+LAYOUT_FIELDS = (
+    "pricing",
+    "multiple_pricing",
+    "coverage",
+    "betos",
+    "type_of_service",
+    "statute",
+    "cim",
+    "mcm",
+    "lab_certification",
+    "cross_references",
+    "asc_group",
+    "asc_date",
+    "opps",
+    "opps_indicator",
+    "opps_date",
+    "processing_note",
+    "anesthesia_units",
+    "added_date",
+    "termination_date",
+)
 CORPUS_FIELDS = ("pricing", "coverage", "betos", "type_of_service", "cross_references", "added_date")
-PAYMENT_FIELDS = ("pricing", "multiple_pricing", "asc_group", "asc_date", "anesthesia_units", "opps",
-                  "opps_indicator", "opps_date")
-LISTS = ("added", "terminated", "reactivated", "removed", "descriptor_changed", "short_descriptor_changed",
-         "fields_changed")
+PAYMENT_FIELDS = (
+    "pricing",
+    "multiple_pricing",
+    "asc_group",
+    "asc_date",
+    "anesthesia_units",
+    "opps",
+    "opps_indicator",
+    "opps_date",
+)
+LISTS = (
+    "added",
+    "terminated",
+    "reactivated",
+    "removed",
+    "descriptor_changed",
+    "short_descriptor_changed",
+    "fields_changed",
+)
 
 
 @dataclass
@@ -101,15 +135,23 @@ def corpus_side(folder: Path) -> Side:
 def _from_corpus(record: dict) -> dict:
     """The comparable fields of a corpus record, in the release reader's form."""
     coded = {key: (record.get(key) or {}).get("code", "") for key in ("coverage", "betos", "pricing_indicator")}
-    return {"code": record["code"], "kind": record["kind"], "status": record["status"],
-            "long_description": record["long_description"], "short_description": record["short_description"],
-            "termination_date": record.get("terminated_date"), "added_date": record.get("added_date"),
-            "coverage": coded["coverage"], "betos": coded["betos"],
-            "pricing": [coded["pricing_indicator"]] if coded["pricing_indicator"] else [],
-            "type_of_service": [t["code"] for t in record.get("type_of_service", [])],
-            "cross_references": record.get("cross_references", []), "release": record.get("release"),
-            "action_code": ((record.get("history") or {}).get("action") or {}).get("code", ""),
-            "action_effective_date": None}
+    return {
+        "code": record["code"],
+        "kind": record["kind"],
+        "status": record["status"],
+        "long_description": record["long_description"],
+        "short_description": record["short_description"],
+        "termination_date": record.get("terminated_date"),
+        "added_date": record.get("added_date"),
+        "coverage": coded["coverage"],
+        "betos": coded["betos"],
+        "pricing": [coded["pricing_indicator"]] if coded["pricing_indicator"] else [],
+        "type_of_service": [t["code"] for t in record.get("type_of_service", [])],
+        "cross_references": record.get("cross_references", []),
+        "release": record.get("release"),
+        "action_code": ((record.get("history") or {}).get("action") or {}).get("code", ""),
+        "action_effective_date": None,
+    }
 
 
 # ------------------------------------------------------------------ comparing
@@ -156,22 +198,28 @@ def compare(old: Side, new: Side) -> dict:
     out.update({name: [] for name in LISTS})
     for code in sorted(new.records):
         _classify(code, old, new, fields, out)
-    out["removed"] = [_entry(old.records[c], status_in_old=old.records[c]["status"])
-                      for c in sorted(set(old.records) - set(new.records))]
+    out["removed"] = [
+        _entry(old.records[c], status_in_old=old.records[c]["status"])
+        for c in sorted(set(old.records) - set(new.records))
+    ]
     out["counts"] = {name: len(out[name]) for name in LISTS}
     return {key: out[key] for key in ("old", "new", "counts", *LISTS, "compared_fields")}
 
 
 def _about(side: Side) -> dict:
     """What a side is, for the report."""
-    return {"label": side.label, "effective_date": side.effective_date, "source": side.source,
-            "codes": len(side.records), "active": sum(1 for c in side.records if side.active(c))}
+    return {
+        "label": side.label,
+        "effective_date": side.effective_date,
+        "source": side.source,
+        "codes": len(side.records),
+        "active": sum(1 for c in side.records if side.active(c)),
+    }
 
 
 def _entry(record: dict, **extra) -> dict:
     """A code's entry in a list: code, kind and short descriptor, and what the list adds."""
-    return {"code": record["code"], "kind": record["kind"], "short_description": record["short_description"],
-            **extra}
+    return {"code": record["code"], "kind": record["kind"], "short_description": record["short_description"], **extra}
 
 
 def _classify(code: str, old: Side, new: Side, fields: tuple, out: dict) -> None:
@@ -179,14 +227,26 @@ def _classify(code: str, old: Side, new: Side, fields: tuple, out: dict) -> None
     before, after = old.records.get(code), new.records[code]
     kind = _kind_of_change(code, old, new)
     if kind == "added":
-        replaces = {"replaces": {"short_description": before["short_description"],
-                                 "long_description": before["long_description"]}} if before else {}
-        out["added"].append(_entry(after, long_description=after["long_description"],
-                                   added_date=after.get("added_date"), **replaces))
+        replaces = (
+            {
+                "replaces": {
+                    "short_description": before["short_description"],
+                    "long_description": before["long_description"],
+                }
+            }
+            if before
+            else {}
+        )
+        out["added"].append(
+            _entry(after, long_description=after["long_description"], added_date=after.get("added_date"), **replaces)
+        )
         return
     if kind in ("terminated", "reactivated"):
-        extra = {"termination_date": after.get("termination_date"),
-                 "cross_references": after.get("cross_references", [])} if kind == "terminated" else {}
+        extra = (
+            {"termination_date": after.get("termination_date"), "cross_references": after.get("cross_references", [])}
+            if kind == "terminated"
+            else {}
+        )
         if kind == "terminated" and (before is None or _reused(before, after)):
             extra["note"] = "not in the old side: added and terminated between the two"
         elif kind == "terminated" and not _ended_between(after, old, new):
@@ -197,11 +257,15 @@ def _classify(code: str, old: Side, new: Side, fields: tuple, out: dict) -> None
     if _words(before["long_description"]) != _words(after["long_description"]):
         out["descriptor_changed"].append(_entry(after, old=before["long_description"], new=after["long_description"]))
     if before["short_description"] != after["short_description"]:
-        out["short_descriptor_changed"].append(_entry(after, old=before["short_description"],
-                                                      new=after["short_description"]))
-    changed = {f: {"old": before.get(f), "new": after.get(f)} for f in fields
-               if _comparable(before, f, old.full) != _comparable(after, f, new.full)
-               and not (f == "termination_date" and kind == "terminated")}
+        out["short_descriptor_changed"].append(
+            _entry(after, old=before["short_description"], new=after["short_description"])
+        )
+    changed = {
+        f: {"old": before.get(f), "new": after.get(f)}
+        for f in fields
+        if _comparable(before, f, old.full) != _comparable(after, f, new.full)
+        and not (f == "termination_date" and kind == "terminated")
+    }
     if changed:
         out["fields_changed"].append(_entry(after, fields=changed))
 
@@ -258,11 +322,21 @@ def agreement(old: Side, new: Side, report: dict[str, str]) -> dict:
         for action, side in ((ours, "ours"), (theirs, "cms")):
             by_action.setdefault(action, {"ours": 0, "cms": 0})[side] += 1
         if ours != theirs:
-            differences.append({"code": code, "ours": ours, "cms": theirs,
-                                "reason": _why(code, old, new, report[code] if code in report else None)})
+            differences.append(
+                {
+                    "code": code,
+                    "ours": ours,
+                    "cms": theirs,
+                    "reason": _why(code, old, new, report[code] if code in report else None),
+                }
+            )
     agree = len(new.records) - len(differences)
-    return {"codes": len(new.records), "agree": agree, "by_action": dict(sorted(by_action.items())),
-            "differences": differences}
+    return {
+        "codes": len(new.records),
+        "agree": agree,
+        "by_action": dict(sorted(by_action.items())),
+        "differences": differences,
+    }
 
 
 def _why(code: str, old: Side, new: Side, reported: str | None) -> str:
@@ -273,14 +347,20 @@ def _why(code: str, old: Side, new: Side, reported: str | None) -> str:
         return "not in CMS's transaction report"
     found = actions(code, old, new)
     if report_action(reported) in found[1:]:
-        return (f"it changed in several ways ({', '.join(found)}); CMS reports one action per code and chose "
-                f"{report_action(reported)}")
+        return (
+            f"it changed in several ways ({', '.join(found)}); CMS reports one action per code and chose "
+            f"{report_action(reported)}"
+        )
     if code not in old.records and old.effective_date < added < new.effective_date:
-        return (f"added by a quarterly update effective {added}, after the old release: the old file lacks it, "
-                "and CMS reports the action it had since")
+        return (
+            f"added by a quarterly update effective {added}, after the old release: the old file lacks it, "
+            "and CMS reports the action it had since"
+        )
     if acted and acted < new.effective_date:
-        return (f"CMS reports the code's last action, effective {acted}, before this release: the files differ by "
-                "a quarterly update or correction made between the two releases")
+        return (
+            f"CMS reports the code's last action, effective {acted}, before this release: the files differ by "
+            "a quarterly update or correction made between the two releases"
+        )
     return "unexplained"
 
 
@@ -303,8 +383,10 @@ def read_changes(folder: Path) -> dict | None:
 def summary(changes: dict, limit: int | None = None) -> list[str]:
     """The changes as text lines: a count line, then each list with its codes (``limit`` per list)."""
     counts = changes["counts"]
-    lines = [f"{changes['old']['label']} -> {changes['new']['label']}",
-             ", ".join(f"{name.replace('_', ' ')} {counts[name]}" for name in LISTS)]
+    lines = [
+        f"{changes['old']['label']} -> {changes['new']['label']}",
+        ", ".join(f"{name.replace('_', ' ')} {counts[name]}" for name in LISTS),
+    ]
     for name in LISTS:
         entries = changes[name] if limit is None else changes[name][:limit]
         if entries:

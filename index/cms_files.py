@@ -2,6 +2,7 @@
 
 Each reader returns plain dicts keyed by HCPCS code; nothing here composes text.
 """
+
 from __future__ import annotations
 
 import csv
@@ -50,13 +51,15 @@ def read_drug_names(data: Path) -> dict[str, list[dict]]:
     """Drug product names seen for each code in nine quarters of the ASP crosswalk."""
     names: dict[str, list[dict]] = defaultdict(list)
     for row in read_csv(data / DRUG_NAMES):
-        names[row["HCPCS_CODE"]].append({
-            "name": row["DRUG_NAME"].strip(),
-            "labelers": [x.strip() for x in row["LABELER_NAMES"].split("|") if x.strip()],
-            "first_quarter": row["FIRST_QUARTER"],
-            "last_quarter": row["LAST_QUARTER"],
-            "current": row["IN_2026Q1"] == "Y",
-        })
+        names[row["HCPCS_CODE"]].append(
+            {
+                "name": row["DRUG_NAME"].strip(),
+                "labelers": [x.strip() for x in row["LABELER_NAMES"].split("|") if x.strip()],
+                "first_quarter": row["FIRST_QUARTER"],
+                "last_quarter": row["LAST_QUARTER"],
+                "current": row["IN_2026Q1"] == "Y",
+            }
+        )
     for rows in names.values():
         rows.sort(key=lambda d: (not d["current"], d["name"].lower()))
     return dict(names)
@@ -82,15 +85,17 @@ def read_ndcs(data: Path) -> dict[str, list[dict]]:
     for row in read_csv(data / CROSSWALK):
         if not NDC_542.match(row["NDC2"].strip()):  # one row (J7331) holds 12 digits: not an NDC
             continue
-        ndcs[row["HCPCS_CODE"]].append({
-            "ndc": row["NDC2"].strip(),
-            "drug_name": row["DRUG_NAME"].strip(),
-            "labeler": row["LABELER_NAME"].strip(),
-            "item_size": _number(row["PKG_SIZE"]),
-            "items_per_package": _number(row["PKG_QTY"]),
-            "billing_units_per_item": _number(row["BILLUNITS"]),
-            "billing_units_per_package": _number(row["BILLUNITSPKG"]),
-        })
+        ndcs[row["HCPCS_CODE"]].append(
+            {
+                "ndc": row["NDC2"].strip(),
+                "drug_name": row["DRUG_NAME"].strip(),
+                "labeler": row["LABELER_NAME"].strip(),
+                "item_size": _number(row["PKG_SIZE"]),
+                "items_per_package": _number(row["PKG_QTY"]),
+                "billing_units_per_item": _number(row["BILLUNITS"]),
+                "billing_units_per_package": _number(row["BILLUNITSPKG"]),
+            }
+        )
     for rows in ndcs.values():
         rows.sort(key=lambda d: (d["drug_name"].lower(), d["ndc"]))
     return dict(ndcs)
@@ -109,13 +114,15 @@ def read_specialties(data: Path) -> dict[str, list[dict]]:
     """Top billing specialties per code from the partial 2023 usage file."""
     usage: dict[str, list[dict]] = defaultdict(list)
     for row in read_csv(data / SPECIALTY):
-        usage[row["HCPCS_CODE"]].append({
-            "specialty": row["SPECIALTY"].strip(),
-            "medicare_specialty_code": row["MEDICARE_SPECIALTY_CODE"].strip(),
-            "share": float(row["SHARE"]),
-            "rank": int(row["RANK"]),
-            "rank_exact": row["RANK_EXACT"] == "Y",
-        })
+        usage[row["HCPCS_CODE"]].append(
+            {
+                "specialty": row["SPECIALTY"].strip(),
+                "medicare_specialty_code": row["MEDICARE_SPECIALTY_CODE"].strip(),
+                "share": float(row["SHARE"]),
+                "rank": int(row["RANK"]),
+                "rank_exact": row["RANK_EXACT"] == "Y",
+            }
+        )
     for rows in usage.values():
         rows.sort(key=lambda d: d["rank"])
     return dict(usage)
@@ -159,8 +166,10 @@ def read_termination_dates_2019(data: Path) -> dict[str, str]:
 # Files added for the per-code facts (SOURCES.md sections 4, 17-19), with the edition each answer names.
 PFS_RVU = "pprrvu_2025_oct_rvu25d_hcpcs_level2.csv"
 MUE = "ncci_mue_2024q3_hcpcs_level2.csv"
-PTP = {"practitioner": "ncci_ptp_practitioner_2024q3_level2_pairs.csv",
-       "outpatient hospital": "ncci_ptp_outpatient_hospital_2024q3_level2_pairs.csv"}
+PTP = {
+    "practitioner": "ncci_ptp_practitioner_2024q3_level2_pairs.csv",
+    "outpatient hospital": "ncci_ptp_outpatient_hospital_2024q3_level2_pairs.csv",
+}
 RECORD_2024 = "hcpcs_2024jul_record.csv"
 RBCS = "rbcs_hcpcs_level2.csv"
 ACTION = "lookup_action_code.csv"
@@ -176,9 +185,12 @@ def read_pfs_indicators(data: Path) -> dict[str, dict]:
             modifier_rows[row["HCPCS"]].append(row["MOD"].strip())
             continue
         indicators[row["HCPCS"]] = {
-            "pctc": row["PCTC_IND"].strip(), "bilateral": row["BILAT_SURG"].strip(),
-            "assistant": row["ASST_SURG"].strip(), "co_surgery": row["CO_SURG"].strip(),
-            "team": row["TEAM_SURG"].strip(), "multiple_procedure": row["MULT_PROC"].strip(),
+            "pctc": row["PCTC_IND"].strip(),
+            "bilateral": row["BILAT_SURG"].strip(),
+            "assistant": row["ASST_SURG"].strip(),
+            "co_surgery": row["CO_SURG"].strip(),
+            "team": row["TEAM_SURG"].strip(),
+            "multiple_procedure": row["MULT_PROC"].strip(),
             "non_facility_na": row["NON_FAC_NA_INDICATOR"].strip() == "NA",
             "facility_na": row["FACILITY_NA_INDICATOR"].strip() == "NA",
             "conversion_factor": float(row["CONV_FACTOR"]),
@@ -195,10 +207,16 @@ def read_mue(data: Path) -> dict[str, list[dict]]:
     """NCCI medically unlikely edits (July 2024) per code, one entry per setting."""
     mue: dict[str, list[dict]] = defaultdict(list)
     for row in read_csv(data / MUE):
-        mue[row["hcpcs"]].append({
-            "setting": row["service_type"].strip().lower(), "units": int(row["mue_units"]),
-            "mai": row["mai"].strip(), "mai_description": row["mai_desc"].strip(),
-            "rationale": row["mue_rationale"].strip(), "effective": row["effective"].strip()})
+        mue[row["hcpcs"]].append(
+            {
+                "setting": row["service_type"].strip().lower(),
+                "units": int(row["mue_units"]),
+                "mai": row["mai"].strip(),
+                "mai_description": row["mai_desc"].strip(),
+                "rationale": row["mue_rationale"].strip(),
+                "effective": row["effective"].strip(),
+            }
+        )
     return dict(mue)
 
 
@@ -209,8 +227,12 @@ def read_ptp_pairs(data: Path) -> dict[str, list[dict]]:
         for row in read_csv(data / name):
             if row["deletion_date"].strip() != PTP_IN_FORCE or row["modifier_indicator"].strip() == "9":
                 continue
-            common = {"setting": setting, "modifier_indicator": row["modifier_indicator"].strip(),
-                      "rationale": row["ptp_rationale"].strip(), "effective": row["file_effective"].strip()}
+            common = {
+                "setting": setting,
+                "modifier_indicator": row["modifier_indicator"].strip(),
+                "rationale": row["ptp_rationale"].strip(),
+                "effective": row["file_effective"].strip(),
+            }
             pairs[row["column1"]].append({"code": row["column2"], "denied": row["column2"], **common})
             pairs[row["column2"]].append({"code": row["column1"], "denied": row["column2"], **common})
     for rows in pairs.values():
@@ -240,10 +262,15 @@ def read_rbcs(data: Path) -> dict[str, dict]:
         family = row["rbcs_family"].strip()
         key = (row["rbcs_date_effective"], family != "No RBCS Family")
         if row["hcpcs_code"] not in rows or key > rows[row["hcpcs_code"]][0]:
-            rows[row["hcpcs_code"]] = (key, {
-                "category": row["rbcs_category"].strip(), "subcategory": row["rbcs_subcategory"].strip(),
-                "family": family if family != "No RBCS Family" else None,
-                "procedure": row["rbcs_procedure"].strip() == "Procedure"})
+            rows[row["hcpcs_code"]] = (
+                key,
+                {
+                    "category": row["rbcs_category"].strip(),
+                    "subcategory": row["rbcs_subcategory"].strip(),
+                    "family": family if family != "No RBCS Family" else None,
+                    "procedure": row["rbcs_procedure"].strip() == "Procedure",
+                },
+            )
     return {code: value for code, (_, value) in rows.items()}
 
 
@@ -257,13 +284,24 @@ def read_typical_providers(path: Path) -> list[dict]:
         return []
     rows = []
     for line, r in enumerate(read_csv(path), start=2):
-        row: dict[str, Any] = {"match": (r.get("match") or "").strip(), "key": (r.get("key") or "").strip(),
-               "orders": (r.get("orders") or "").strip(), "provides": (r.get("provides") or "").strip(), "line": line}
-        problem = ("match must be one of " + ", ".join(sorted(TYPICAL_MATCHES)) if row["match"] not in TYPICAL_MATCHES
-                   else "a range is written A0425-A0436 (one letter, start <= end)" if row["match"] == "range" and (
-                       not CODE_RANGE.match(row["key"]) or row["key"][:5] > row["key"][6:])
-                   else "key is empty" if not row["key"]
-                   else "orders or provides must say who" if not (row["orders"] or row["provides"]) else "")
+        row: dict[str, Any] = {
+            "match": (r.get("match") or "").strip(),
+            "key": (r.get("key") or "").strip(),
+            "orders": (r.get("orders") or "").strip(),
+            "provides": (r.get("provides") or "").strip(),
+            "line": line,
+        }
+        problem = (
+            "match must be one of " + ", ".join(sorted(TYPICAL_MATCHES))
+            if row["match"] not in TYPICAL_MATCHES
+            else "a range is written A0425-A0436 (one letter, start <= end)"
+            if row["match"] == "range" and (not CODE_RANGE.match(row["key"]) or row["key"][:5] > row["key"][6:])
+            else "key is empty"
+            if not row["key"]
+            else "orders or provides must say who"
+            if not (row["orders"] or row["provides"])
+            else ""
+        )
         if problem:
             raise ValueError(f"{path}:{line}: {problem}")
         rows.append(row)

@@ -7,6 +7,7 @@ disclaimer lines at the top) or, where no txt is present, the same records as ``
 ``.txt``, ``.txt.gz`` or ``.xlsx`` is read the same way. Anything this reader cannot take raises
 ``ReleaseError`` naming the file, line and field; nothing is returned half-read.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -35,25 +36,65 @@ def _repeat(name: str, start: int, width: int, count: int) -> tuple:
 
 # The CMS record layout (HCPCS2019_recordlayout.txt; the same positions in 2017-2026): name, first, last column.
 LAYOUT_320 = (
-    ("HCPC", 1, 5), ("SEQNUM", 6, 10), ("RECID", 11, 11), ("LONG_DESCRIPTION", 12, 91),
-    ("SHORT_DESCRIPTION", 92, 119), *_repeat("PRICE", 120, 2, 4), ("MULT_PI", 128, 128),
-    *_repeat("CIM", 129, 6, 3), *_repeat("MCM", 147, 8, 3), ("STATUTE", 171, 180),
-    *_repeat("LABCERT", 181, 3, 8), *_repeat("XREF", 205, 5, 5), ("COV", 230, 230), ("ASC_GRP", 231, 232),
-    ("ASC_DT", 233, 240), ("OPPS", 241, 243), ("OPPS_PI", 244, 244), ("OPPS_DT", 245, 252),
-    ("PROCNOTE", 253, 256), ("BETOS", 257, 259), *_repeat("TOS", 261, 1, 5), ("ANEST_BU", 266, 268),
-    ("ADD_DT", 269, 276), ("ACT_EFF_DT", 277, 284), ("TERM_DT", 285, 292), ("ACTION_CD", 293, 293),
+    ("HCPC", 1, 5),
+    ("SEQNUM", 6, 10),
+    ("RECID", 11, 11),
+    ("LONG_DESCRIPTION", 12, 91),
+    ("SHORT_DESCRIPTION", 92, 119),
+    *_repeat("PRICE", 120, 2, 4),
+    ("MULT_PI", 128, 128),
+    *_repeat("CIM", 129, 6, 3),
+    *_repeat("MCM", 147, 8, 3),
+    ("STATUTE", 171, 180),
+    *_repeat("LABCERT", 181, 3, 8),
+    *_repeat("XREF", 205, 5, 5),
+    ("COV", 230, 230),
+    ("ASC_GRP", 231, 232),
+    ("ASC_DT", 233, 240),
+    ("OPPS", 241, 243),
+    ("OPPS_PI", 244, 244),
+    ("OPPS_DT", 245, 252),
+    ("PROCNOTE", 253, 256),
+    ("BETOS", 257, 259),
+    *_repeat("TOS", 261, 1, 5),
+    ("ANEST_BU", 266, 268),
+    ("ADD_DT", 269, 276),
+    ("ACT_EFF_DT", 277, 284),
+    ("TERM_DT", 285, 292),
+    ("ACTION_CD", 293, 293),
 )
 LAYOUTS = {320: LAYOUT_320}
 DESCRIPTION_END = 91  # a continuation line may stop after the long description
-LISTS = {"pricing": "PRICE", "cim": "CIM", "mcm": "MCM", "lab_certification": "LABCERT",
-         "cross_references": "XREF", "type_of_service": "TOS"}
-SINGLE = {"multiple_pricing": "MULT_PI", "statute": "STATUTE", "coverage": "COV", "asc_group": "ASC_GRP",
-          "opps": "OPPS", "opps_indicator": "OPPS_PI", "processing_note": "PROCNOTE", "betos": "BETOS",
-          "anesthesia_units": "ANEST_BU", "action_code": "ACTION_CD"}
-LIST_FIELDS = {key: [name for name, _, _ in LAYOUT_320 if re.fullmatch(prefix + r"\d", name)]
-               for key, prefix in LISTS.items()}
-DATES = {"asc_date": "ASC_DT", "opps_date": "OPPS_DT", "added_date": "ADD_DT",
-         "action_effective_date": "ACT_EFF_DT", "termination_date": "TERM_DT"}
+LISTS = {
+    "pricing": "PRICE",
+    "cim": "CIM",
+    "mcm": "MCM",
+    "lab_certification": "LABCERT",
+    "cross_references": "XREF",
+    "type_of_service": "TOS",
+}
+SINGLE = {
+    "multiple_pricing": "MULT_PI",
+    "statute": "STATUTE",
+    "coverage": "COV",
+    "asc_group": "ASC_GRP",
+    "opps": "OPPS",
+    "opps_indicator": "OPPS_PI",
+    "processing_note": "PROCNOTE",
+    "betos": "BETOS",
+    "anesthesia_units": "ANEST_BU",
+    "action_code": "ACTION_CD",
+}
+LIST_FIELDS = {
+    key: [name for name, _, _ in LAYOUT_320 if re.fullmatch(prefix + r"\d", name)] for key, prefix in LISTS.items()
+}
+DATES = {
+    "asc_date": "ASC_DT",
+    "opps_date": "OPPS_DT",
+    "added_date": "ADD_DT",
+    "action_effective_date": "ACT_EFF_DT",
+    "termination_date": "TERM_DT",
+}
 ACTION_CODES = "ABCDFNPRST"
 FIRST, NEXT = {"3": "procedure", "7": "modifier"}, {"4": "procedure", "8": "modifier"}
 CODE_SHAPE = {"procedure": re.compile(r"^[A-Z]\d{4}$"), "modifier": re.compile(r"^[A-Z0-9]{2}$")}
@@ -100,8 +141,12 @@ def read_release(path: Path, effective_date: str | None = None) -> Release:
     source = f"{path.name}!{member}" if member != path.name else path.name
     effective = effective_date or _effective_date(member) or _effective_date(path.name)
     if not effective:
-        raise ReleaseError(source, None, "effective date",
-                           "the name does not say the release (HCPC2026_APR_ANWEB...); give it as YYYY-MM-DD")
+        raise ReleaseError(
+            source,
+            None,
+            "effective date",
+            "the name does not say the release (HCPC2026_APR_ANWEB...); give it as YYYY-MM-DD",
+        )
     records = _read_xlsx(data, source) if member.lower().endswith(".xlsx") else _read_text(data, source)
     if not records:
         raise ReleaseError(source, None, "HCPC", "no HCPCS record in the file")
@@ -144,8 +189,12 @@ def _pick_member(zip_name: str, names: list[str]) -> str:
             raise ReleaseError(zip_name, None, "file", f"several HCPCS files: {', '.join(found)}")
         if found:
             return found[0]
-    raise ReleaseError(zip_name, None, "file", "no HCPCS file (*ANWEB*.txt or .xlsx) in the zip; it holds: "
-                       + (", ".join(names) or "nothing"))
+    raise ReleaseError(
+        zip_name,
+        None,
+        "file",
+        "no HCPCS file (*ANWEB*.txt or .xlsx) in the zip; it holds: " + (", ".join(names) or "nothing"),
+    )
 
 
 # ------------------------------------------------------------------ fixed width
@@ -162,8 +211,13 @@ def _read_text(data: bytes, source: str) -> list[dict]:
     lines = _lines(data)
     start = next((i for i, line in enumerate(lines[:HEADER_MAX]) if RECORD_START.match(line)), None)
     if start is None:
-        raise ReleaseError(source, 1, "layout", "unknown layout: no line in the first "
-                           f"{HEADER_MAX} holds a HCPCS record (code, sequence number, record identifier 3/4/7/8)")
+        raise ReleaseError(
+            source,
+            1,
+            "layout",
+            "unknown layout: no line in the first "
+            f"{HEADER_MAX} holds a HCPCS record (code, sequence number, record identifier 3/4/7/8)",
+        )
     layout = _layout(lines, start, source)
     reader = _Records(source)
     for number, line in enumerate(lines[start:], start=start + 1):
@@ -180,8 +234,9 @@ def _layout(lines: list[str], start: int, source: str) -> tuple[int, tuple]:
     if common not in LAYOUTS:
         line = next(n for n, length in first if length == common)
         known = ", ".join(str(k) for k in LAYOUTS)
-        raise ReleaseError(source, line, "layout", f"unknown layout: records of {common} characters "
-                           f"(known layouts: {known})")
+        raise ReleaseError(
+            source, line, "layout", f"unknown layout: records of {common} characters (known layouts: {known})"
+        )
     return common, LAYOUTS[common]
 
 
@@ -191,10 +246,14 @@ def _slice(line: str, layout: tuple[int, tuple], number: int, source: str) -> di
     continuation = line[10:11] in NEXT and DESCRIPTION_END <= len(line) <= length
     if len(line) != length and not (continuation and not line[DESCRIPTION_END:].strip()):
         field = next((name for name, _, end in fields if end > len(line)), "FILLER")
-        raise ReleaseError(source, number, field if len(line) < length else "record",
-                           f"record is {len(line)} characters long, the layout's records are {length}"
-                           + (" (truncated?)" if len(line) < length else ""))
-    return {name: line[first - 1:last] for name, first, last in fields}
+        raise ReleaseError(
+            source,
+            number,
+            field if len(line) < length else "record",
+            f"record is {len(line)} characters long, the layout's records are {length}"
+            + (" (truncated?)" if len(line) < length else ""),
+        )
+    return {name: line[first - 1 : last] for name, first, last in fields}
 
 
 # ------------------------------------------------------------------ xlsx
@@ -252,8 +311,13 @@ def _xlsx_columns(cells: list[str], number: int, source: str) -> dict[str, int] 
     names[0] = "HCPC"
     missing = [name for name, _, _ in LAYOUT_320 if name not in names]
     if missing:
-        raise ReleaseError(source, number, missing[0], "unknown layout: the header row lacks this column"
-                           + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+        raise ReleaseError(
+            source,
+            number,
+            missing[0],
+            "unknown layout: the header row lacks this column"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+        )
     return {name: names.index(name) for name, _, _ in LAYOUT_320}
 
 
@@ -309,9 +373,13 @@ class _Records:
             self._fail(number, "HCPC", f"{code} appears again (first on line {self.lines[code]})")
         self.lines[code] = number
         _shifted_asc_date(values)
-        record = {"code": code, "kind": kind, "line": number,
-                  "long_description": values["LONG_DESCRIPTION"].strip(),
-                  "short_description": values["SHORT_DESCRIPTION"].strip()}
+        record = {
+            "code": code,
+            "kind": kind,
+            "line": number,
+            "long_description": values["LONG_DESCRIPTION"].strip(),
+            "short_description": values["SHORT_DESCRIPTION"].strip(),
+        }
         for key, names in LIST_FIELDS.items():
             record[key] = [values[name].strip() for name in names if values[name].strip()]
         for key, name in SINGLE.items():

@@ -7,6 +7,7 @@ rows (CPT and CDT rows are the AMA's and the ADA's), and writes it under the nam
 folder whose other entries link to the data folder. A file it cannot read raises ``ReleaseError``
 (``file:line: field: reason``) before anything is written.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,12 +42,28 @@ class Table:
 
 
 TABLES = {
-    "pfs": Table(cms.PFS_RVU, r"pprrvu.*\.(csv|txt|xlsx)$", ("HCPCS", "MOD"),
-                 ("WORK_RVU", "NON_FAC_PE_RVU", "FACILITY_PE_RVU", "MP_RVU", "NON_FACILITY_TOTAL", "FACILITY_TOTAL",
-                  "CONV_FACTOR"), positional=True),
+    "pfs": Table(
+        cms.PFS_RVU,
+        r"pprrvu.*\.(csv|txt|xlsx)$",
+        ("HCPCS", "MOD"),
+        (
+            "WORK_RVU",
+            "NON_FAC_PE_RVU",
+            "FACILITY_PE_RVU",
+            "MP_RVU",
+            "NON_FACILITY_TOTAL",
+            "FACILITY_TOTAL",
+            "CONV_FACTOR",
+        ),
+        positional=True,
+    ),
     "opps": Table(OPPS_B, r"addendum.?b.*\.(csv|txt|xlsx)$", ("HCPCS_CODE", "SI")),
-    "asp": Table(cms.PAYMENT_LIMIT, r"(payment.?limit|pricing).*\.(csv|xlsx)$", ("HCPCS_CODE", "PAYMENT_LIMIT"),
-                 ("PAYMENT_LIMIT",)),
+    "asp": Table(
+        cms.PAYMENT_LIMIT,
+        r"(payment.?limit|pricing).*\.(csv|xlsx)$",
+        ("HCPCS_CODE", "PAYMENT_LIMIT"),
+        ("PAYMENT_LIMIT",),
+    ),
     "asp_crosswalk": Table(cms.CROSSWALK, r"crosswalk.*\.(csv|xlsx)$", ("HCPCS_CODE", "NDC2")),
 }
 
@@ -94,11 +111,15 @@ def read_table(kind: str, path: Path, target_columns: list[str]) -> list[dict]:
     rows = _raw_rows(source, name, data)
     start = next((i for i, row in enumerate(rows[:HEADER_MAX]) if _is_header(row, table)), None)
     if start is None:
-        raise ReleaseError(source, None, "header", f"unknown layout: no header row with {', '.join(table.header)} "
-                           f"in the first {HEADER_MAX} rows")
+        raise ReleaseError(
+            source,
+            None,
+            "header",
+            f"unknown layout: no header row with {', '.join(table.header)} in the first {HEADER_MAX} rows",
+        )
     columns = _columns(rows[start], target_columns, table, source, start + 1)
     out = []
-    for number, row in enumerate(rows[start + 1:], start=start + 2):
+    for number, row in enumerate(rows[start + 1 :], start=start + 2):
         code = row[columns[target_columns[0]]].strip() if len(row) > columns[target_columns[0]] else ""
         if LEVEL2.match(code):
             out.append(_row(row, columns, table, source, number))
@@ -110,15 +131,19 @@ def read_table(kind: str, path: Path, target_columns: list[str]) -> list[dict]:
 def _is_header(row: list[str], table: Table) -> bool:
     """The table's header row: its first columns (PFS: the last of the five heading lines), or all its names."""
     names = [_name(c) for c in row]
-    return names[:len(table.header)] == list(table.header) if table.positional else set(table.header) <= set(names)
+    return names[: len(table.header)] == list(table.header) if table.positional else set(table.header) <= set(names)
 
 
 def _columns(header: list[str], target_columns: list[str], table: Table, source: str, line: int) -> dict[str, int]:
     """Position of each importer column in the file's rows."""
     if table.positional:
         if len(header) < len(target_columns):
-            raise ReleaseError(source, line, "header", f"unknown layout: {len(header)} columns, the file read "
-                               f"here has {len(target_columns)}")
+            raise ReleaseError(
+                source,
+                line,
+                "header",
+                f"unknown layout: {len(header)} columns, the file read here has {len(target_columns)}",
+            )
         return {name: i for i, name in enumerate(target_columns)}
     names = [_name(c) for c in header]
     return {name: names.index(_name(name)) for name in target_columns if _name(name) in names}
@@ -161,13 +186,28 @@ def drug_names(data: Path, crosswalk: list[dict], quarter: str) -> list[dict]:
     rows = []
     for row in cms.read_csv(data / cms.DRUG_NAMES):
         key = (row["HCPCS_CODE"], row["DRUG_NAME"].strip().lower())
-        rows.append({**row, "IN_2026Q1": "Y" if key in current else "N",
-                     "LAST_QUARTER": quarter if key in current else row["LAST_QUARTER"]})
+        rows.append(
+            {
+                **row,
+                "IN_2026Q1": "Y" if key in current else "N",
+                "LAST_QUARTER": quarter if key in current else row["LAST_QUARTER"],
+            }
+        )
         current.pop(key, None)
     for (code, _), row in current.items():
-        rows.append({"HCPCS_CODE": code, "DRUG_NAME": row["DRUG_NAME"].strip(), "SHORT_DESCRIPTION_LATEST":
-                     row.get("SHORT_DESCRIPTION", ""), "LABELER_NAMES": row.get("LABELER_NAME", ""), "NDC_COUNT": "1",
-                     "FIRST_QUARTER": quarter, "LAST_QUARTER": quarter, "N_QUARTERS": "1", "IN_2026Q1": "Y"})
+        rows.append(
+            {
+                "HCPCS_CODE": code,
+                "DRUG_NAME": row["DRUG_NAME"].strip(),
+                "SHORT_DESCRIPTION_LATEST": row.get("SHORT_DESCRIPTION", ""),
+                "LABELER_NAMES": row.get("LABELER_NAME", ""),
+                "NDC_COUNT": "1",
+                "FIRST_QUARTER": quarter,
+                "LAST_QUARTER": quarter,
+                "N_QUARTERS": "1",
+                "IN_2026Q1": "Y",
+            }
+        )
     return sorted(rows, key=lambda r: (r["HCPCS_CODE"], r["DRUG_NAME"].lower()))
 
 
@@ -187,8 +227,10 @@ def overlay(data: Path, tables: dict[str, Path]):
         written[TABLES[kind].target] = (columns, read_table(kind, Path(path), columns))
     if "asp_crosswalk" in tables:
         crosswalk = written[cms.CROSSWALK][1]
-        written[cms.DRUG_NAMES] = (_header(data / cms.DRUG_NAMES),
-                                   drug_names(data, crosswalk, _quarter(tables["asp_crosswalk"])))
+        written[cms.DRUG_NAMES] = (
+            _header(data / cms.DRUG_NAMES),
+            drug_names(data, crosswalk, _quarter(tables["asp_crosswalk"])),
+        )
     with tempfile.TemporaryDirectory(prefix="codesearch-data-") as tmp:
         folder = Path(tmp)
         for entry in data.iterdir():

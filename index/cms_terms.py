@@ -1,6 +1,7 @@
 """The CMS terms every fact module shares: the source files and editions, code shapes, payment-status
 words, and how a fact and a dollar amount are written.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,17 +29,19 @@ DMEPOS_PRICING = {"31", "32", "33", "34", "35", "36", "37", "38", "39", "45", "4
 PFS_PAID = {"A", "R", "T"}
 CPT_SHAPED = re.compile(r"^\d{4}[0-9FTU]$")
 PFS_STATUS_PLAIN = {
-    "A": "paid under the PFS", "R": "paid under the PFS with restricted coverage",
+    "A": "paid under the PFS",
+    "R": "paid under the PFS with restricted coverage",
     "T": "paid under the PFS only when no other PFS service is billed that day",
     "B": "bundled: the PFS pays no separate amount; its payment is in the services it goes with",
     "C": "priced by the Medicare contractor (MAC), not nationally",
     "E": "not paid under the PFS (excluded by regulation); that does not mean Medicare never pays it: "
-         "other payment systems may",
+    "other payment systems may",
     "X": "not paid under the PFS because the law keeps it out of the physician fee schedule; Medicare may pay it "
-         "under another fee schedule",
+    "under another fee schedule",
     "I": "not valid for Medicare claims: Medicare uses another code for the service",
     "M": "a measurement code: reported for quality programs, no payment",
-    "N": "not covered by Medicare", "P": "no separate PFS payment (bundled or excluded)",
+    "N": "not covered by Medicare",
+    "P": "no separate PFS payment (bundled or excluded)",
 }
 ADD_ON = re.compile(r"\b(add-on|each additional|list separately|in addition to)\b", re.I)
 WORD, STOP = PHRASE_WORD, SIBLING_FILLER  # the words siblings are compared by (index.text)
@@ -59,4 +62,5 @@ def is_quality(record: dict) -> bool:
     """A quality-data (MIPS measure) code: PFS status M, or in the G8000+ or M1000+ blocks."""
     code = record["code"]
     return (record.get("pfs") or {}).get("status_code") == "M" or (
-        len(code) == 5 and ((code[0] == "G" and code >= "G8000") or (code[0] == "M" and code >= "M1000")))
+        len(code) == 5 and ((code[0] == "G" and code >= "G8000") or (code[0] == "M" and code >= "M1000"))
+    )

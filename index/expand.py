@@ -6,6 +6,7 @@ run-together words, typo fixes, words close in meaning, completions of a word st
 A query expander then looks across neighbouring words: "light box" is lightbox, "behind the ear"
 is BTE, "type 3" is type III, "1 liter" is 1000 cc.
 """
+
 from __future__ import annotations
 
 import re
@@ -70,7 +71,7 @@ def stem_terms(spec: WordSpec, ctx: WordContext, snapshot: Snapshot, weights: We
 
 
 def letters_digits(spec: WordSpec, ctx: WordContext, snapshot: Snapshot, weights: Weights) -> None:
-    """"als1" is also "als 1", side by side."""
+    """ "als1" is also "als 1", side by side."""
     split = LETTERS_DIGITS.match(ctx.word)
     if split:
         parts = [stem(part) for part in split.groups()]
@@ -83,7 +84,7 @@ def glossary(spec: WordSpec, ctx: WordContext, snapshot: Snapshot, weights: Weig
     """CMS abbreviations and units, everyday words (not inside a multi-word name), and for a rare word
     the clinical abbreviations it may stand for: each expansion counts when all its words are present."""
     everyday = [] if ctx.paired else snapshot.lay.get(ctx.word, [])
-    expansions = (snapshot.vocabulary.get(ctx.word, []) + everyday)[:weights.expansions_per_word]
+    expansions = (snapshot.vocabulary.get(ctx.word, []) + everyday)[: weights.expansions_per_word]
     if ctx.frequency <= weights.abbreviation_max_frequency:  # "aid" in "hearing aid" is a word, not AID
         expansions = expansions + snapshot.clinical.get(ctx.word, [])
     for expansion in expansions:
@@ -120,7 +121,7 @@ def corrections(word: str, snapshot: Snapshot, weights: Weights) -> list[str]:
     maxdist = 2 if len(word) >= weights.typo_long else 1
     floor = max(1, snapshot.document_frequency(word) * weights.typo_more_common)
     fixes = snapshot.speller.suggest(word, maxdist, 3)
-    return [f for f in fixes if f != word and snapshot.document_frequency(f) >= floor][:weights.typo_fixes]
+    return [f for f in fixes if f != word and snapshot.document_frequency(f) >= floor][: weights.typo_fixes]
 
 
 def typo_fixes(spec: WordSpec, ctx: WordContext, snapshot: Snapshot, weights: Weights) -> None:
@@ -132,8 +133,10 @@ def typo_fixes(spec: WordSpec, ctx: WordContext, snapshot: Snapshot, weights: We
         ctx.corrected = True
         spec.stems.add(stem(fix))
         ctx.frequency = max(ctx.frequency, snapshot.document_frequency(fix))
-        spec.terms += [("descriptor", stem(fix), weights.typo_descriptor_boost),
-                       ("terms", stem(fix), weights.typo_terms_boost)]
+        spec.terms += [
+            ("descriptor", stem(fix), weights.typo_descriptor_boost),
+            ("terms", stem(fix), weights.typo_terms_boost),
+        ]
 
 
 def neighbours(spec: WordSpec, ctx: WordContext, snapshot: Snapshot, weights: Weights) -> None:
@@ -152,8 +155,15 @@ def completion(spec: WordSpec, ctx: WordContext, snapshot: Snapshot, weights: We
         spec.prefix_boost = weights.prefix_boost_known if spec.known else weights.prefix_boost_unknown
 
 
-WORD_EXPANDERS: list[WordExpander] = [stem_terms, letters_digits, glossary, run_together, typo_fixes, neighbours,
-                                      completion]
+WORD_EXPANDERS: list[WordExpander] = [
+    stem_terms,
+    letters_digits,
+    glossary,
+    run_together,
+    typo_fixes,
+    neighbours,
+    completion,
+]
 
 
 def expand_word(ctx: WordContext, snapshot: Snapshot, weights: Weights) -> WordSpec:
@@ -170,7 +180,9 @@ def expand_word(ctx: WordContext, snapshot: Snapshot, weights: Weights) -> WordS
 QueryExpander = Callable[[list[WordSpec], list[str], list[int], Snapshot, Weights], None]
 
 
-def join_pairs(specs: list[WordSpec], typed: list[str], places: list[int], snapshot: Snapshot, weights: Weights) -> None:
+def join_pairs(
+    specs: list[WordSpec], typed: list[str], places: list[int], snapshot: Snapshot, weights: Weights
+) -> None:
     """Two typed words that the index writes as one ("light box": lightbox, "bed sores":
     bedsores) match that word too, each of them."""
     for first, second in zip(specs, specs[1:]):
@@ -181,7 +193,9 @@ def join_pairs(specs: list[WordSpec], typed: list[str], places: list[int], snaps
             second.also_matches(stem(joined))
 
 
-def spelled_out(specs: list[WordSpec], typed: list[str], places: list[int], snapshot: Snapshot, weights: Weights) -> None:
+def spelled_out(
+    specs: list[WordSpec], typed: list[str], places: list[int], snapshot: Snapshot, weights: Weights
+) -> None:
     """Words that spell out an abbreviation our descriptors use ("behind the ear": BTE) match
     the abbreviation too, each of them (``places``: where each spec's word stands in ``typed``)."""
     spec_at = dict(zip(places, specs))
@@ -194,7 +208,9 @@ def spelled_out(specs: list[WordSpec], typed: list[str], places: list[int], snap
                         spec_at[i].groups.append(([stem(abbr)], weights.expansion_boost))
 
 
-def roman_numerals(specs: list[WordSpec], typed: list[str], places: list[int], snapshot: Snapshot, weights: Weights) -> None:
+def roman_numerals(
+    specs: list[WordSpec], typed: list[str], places: list[int], snapshot: Snapshot, weights: Weights
+) -> None:
     """A number after "type", "stage", "class", "factor"... also matches its Roman numeral, as CMS
     writes them ("type 3": type III, "factor 8": factor VIII)."""
     for first, second in zip(specs, specs[1:]):
@@ -233,9 +249,12 @@ def expand(parsed: ParsedQuery, places: list[int], snapshot: Snapshot, weights: 
     pairs = snapshot.glossary_pairs
     specs, corrected = [], False
     for i, word in enumerate(counted):
-        paired = (i > 0 and (counted[i - 1], word) in pairs) or (i + 1 < len(counted) and (word, counted[i + 1]) in pairs)
-        ctx = WordContext(word, i == len(counted) - 1, parsed.typing, paired, len(counted),
-                          snapshot.document_frequency(word))
+        paired = (i > 0 and (counted[i - 1], word) in pairs) or (
+            i + 1 < len(counted) and (word, counted[i + 1]) in pairs
+        )
+        ctx = WordContext(
+            word, i == len(counted) - 1, parsed.typing, paired, len(counted), snapshot.document_frequency(word)
+        )
         specs.append(expand_word(ctx, snapshot, weights))
         corrected |= ctx.corrected
     for expander in QUERY_EXPANDERS:

@@ -2,6 +2,7 @@
 query. ``FACTORS`` lists them; each takes the ranking's context and the candidate doc numbers and
 returns one multiplier per candidate.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -16,8 +17,22 @@ from .text import NEGATIONS, stem
 from .weights import Weights
 
 # A query with one of these asks for a part or supply: accessories are not ranked down for it.
-PART_WORDS = {"replacement", "replace", "replacing", "part", "parts", "accessory", "accessories",
-              "attachment", "supply", "supplies", "refill", "spare", "battery", "batteries"}
+PART_WORDS = {
+    "replacement",
+    "replace",
+    "replacing",
+    "part",
+    "parts",
+    "accessory",
+    "accessories",
+    "attachment",
+    "supply",
+    "supplies",
+    "refill",
+    "spare",
+    "battery",
+    "batteries",
+}
 
 
 @dataclass
@@ -49,8 +64,9 @@ def priors(snapshot: Snapshot, weights: Weights, negated_query: bool, part_query
     """Every code's prior for a kind of query, computed once per build and weights."""
     key = ("priors", weights, negated_query, part_query)
     if key not in snapshot.memo:
-        snapshot.memo[key] = np.array([prior(st, fl, negated_query, part_query, weights)
-                                       for st, fl in zip(snapshot.status_of, snapshot.flags_of)])
+        snapshot.memo[key] = np.array(
+            [prior(st, fl, negated_query, part_query, weights) for st, fl in zip(snapshot.status_of, snapshot.flags_of)]
+        )
     return snapshot.memo[key]
 
 
@@ -84,8 +100,9 @@ def other_qualifier(ctx: Context, candidates: np.ndarray) -> np.ndarray:
     if not asked:
         return np.ones(len(candidates))
     stated = ctx.snapshot.qualifiers_of
-    return np.array([ctx.weights.qualifier_conflict if d in stated and conflicts(asked, stated[d]) else 1.0
-                     for d in candidates])
+    return np.array(
+        [ctx.weights.qualifier_conflict if d in stated and conflicts(asked, stated[d]) else 1.0 for d in candidates]
+    )
 
 
 MODIFIER_WORDS = {"modifier", "modifiers", "mod", "mods"}
@@ -102,8 +119,12 @@ def item_before_modifier(ctx: Context, candidates: np.ndarray) -> np.ndarray:
     return np.where(ctx.snapshot.memo[key][candidates], ctx.weights.modifier_in_text, 1.0)
 
 
-FACTORS: list[Callable[[Context, np.ndarray], np.ndarray]] = [what_the_code_is, rarest_word, other_qualifier,
-                                                             item_before_modifier]
+FACTORS: list[Callable[[Context, np.ndarray], np.ndarray]] = [
+    what_the_code_is,
+    rarest_word,
+    other_qualifier,
+    item_before_modifier,
+]
 
 
 def phrase_bonus(ctx: Context, docnums: set[int]) -> dict[int, float]:
@@ -122,6 +143,7 @@ def phrase_bonus(ctx: Context, docnums: set[int]) -> dict[int, float]:
             if a and b and not set(b).isdisjoint(i + 1 for i in a):
                 together += 1
         if together:
-            bonus[docnum] = ((1 + ctx.weights.pair_bonus * together / pairs)
-                             * (ctx.weights.phrase_bonus if together == pairs else 1.0))
+            bonus[docnum] = (1 + ctx.weights.pair_bonus * together / pairs) * (
+                ctx.weights.phrase_bonus if together == pairs else 1.0
+            )
     return bonus

@@ -6,6 +6,7 @@ where the data is silent, the fact is left out and the answer says so. This modu
 payment and when a code is used; ``index.modifier_facts``, ``index.providers`` and ``index.families``
 hold the rest, and their names are importable from here.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,13 +33,21 @@ from .providers import billing_channel, typical_row, who  # noqa: F401
 # ---------------------------------------------------------------- history
 
 
-def history(code: str, status: dict, admin_added: str | None, record_2024: dict | None,
-            active_codes: set[str], sources: list[str] | None = None) -> dict:
+def history(
+    code: str,
+    status: dict,
+    admin_added: str | None,
+    record_2024: dict | None,
+    active_codes: set[str],
+    sources: list[str] | None = None,
+) -> dict:
     """Added, terminated (exact or heuristic, and which) and the codes CMS cross-references."""
     xrefs = [x for x in (record_2024 or {}).get("xref", []) if x != code]
-    exact = bool(record_2024 and record_2024.get("terminated_date")
-                 and record_2024["terminated_date"] == status.get("terminated_date")) or \
-        status.get("status_basis", "").startswith("TERM_DT")
+    exact = bool(
+        record_2024
+        and record_2024.get("terminated_date")
+        and record_2024["terminated_date"] == status.get("terminated_date")
+    ) or status.get("status_basis", "").startswith("TERM_DT")
     terminated = status["status"] == "terminated"
     return {
         "added_date": admin_added or (record_2024 or {}).get("added_date"),
@@ -61,25 +70,38 @@ def _pfs_dollars(pfs: dict | None, indicators: dict | None) -> dict | None:
     factor = indicators["conversion_factor"]
     non_facility = round((pfs.get("non_facility_total_rvu") or 0) * factor + 1e-9, 2)
     facility = round((pfs.get("facility_total_rvu") or 0) * factor + 1e-9, 2)
-    return {"status_code": pfs["status_code"], "paid": pfs["status_code"] in PFS_PAID and (non_facility or facility) > 0,
-            "non_facility_usd": non_facility, "facility_usd": facility, "conversion_factor": factor,
-            "non_facility_na": indicators["non_facility_na"], "facility_na": indicators["facility_na"]}
+    return {
+        "status_code": pfs["status_code"],
+        "paid": pfs["status_code"] in PFS_PAID and (non_facility or facility) > 0,
+        "non_facility_usd": non_facility,
+        "facility_usd": facility,
+        "conversion_factor": factor,
+        "non_facility_na": indicators["non_facility_na"],
+        "facility_na": indicators["facility_na"],
+    }
 
 
 def _opps_payment(opps: dict | None) -> dict | None:
     """OPPS status, APC and national rate."""
     if not opps:
         return None
-    return {"status_indicator": opps["status_indicator"], "description": opps["description"],
-            "apc": opps.get("apc"), "rate_usd": opps.get("payment_rate_usd")}
+    return {
+        "status_indicator": opps["status_indicator"],
+        "description": opps["description"],
+        "apc": opps.get("apc"),
+        "rate_usd": opps.get("payment_rate_usd"),
+    }
 
 
 def _asp(drug_billing: dict | None) -> dict | None:
     """ASP payment limit per billing unit (January 2026)."""
     if not drug_billing or not re.fullmatch(r"\d+(\.\d+)?", drug_billing.get("payment_limit_usd") or ""):
         return None
-    return {"billing_unit": drug_billing["billing_unit"], "limit_usd": float(drug_billing["payment_limit_usd"]),
-            "limit_text": drug_billing["payment_limit_usd"]}
+    return {
+        "billing_unit": drug_billing["billing_unit"],
+        "limit_usd": float(drug_billing["payment_limit_usd"]),
+        "limit_text": drug_billing["payment_limit_usd"],
+    }
 
 
 def _other_payer(record: dict) -> str | None:
@@ -89,8 +111,10 @@ def _other_payer(record: dict) -> str | None:
     if coverage in {"I", "M", "S"}:
         return None
     if pricing in DMEPOS_PRICING:
-        return ("the DMEPOS fee schedule (paid by the DME MACs; its amounts are not among the files here, "
-                "see the CMS DMEPOS fee schedule for the state amounts)")
+        return (
+            "the DMEPOS fee schedule (paid by the DME MACs; its amounts are not among the files here, "
+            "see the CMS DMEPOS fee schedule for the state amounts)"
+        )
     if pricing in {"21", "22"}:
         return "the Clinical Laboratory Fee Schedule (its amounts are not among the files here)"
     if record["code"].startswith("A0") and record["code"] >= "A0425":
@@ -102,24 +126,42 @@ def _other_payer(record: dict) -> str | None:
 
 def payment(record: dict, indicators: dict | None) -> dict:
     """Medicare payment facts: PFS dollars, OPPS rate, ASP limit, and what pays a code the PFS excludes."""
-    return {"pfs": _pfs_dollars(record.get("pfs"), indicators), "opps": _opps_payment(record.get("opps")),
-            "asp": _asp(record.get("drug_billing")), "other": _other_payer(record)}
+    return {
+        "pfs": _pfs_dollars(record.get("pfs"), indicators),
+        "opps": _opps_payment(record.get("opps")),
+        "asp": _asp(record.get("drug_billing")),
+        "other": _other_payer(record),
+    }
 
 
 # ---------------------------------------------------------------- when it is used
 
 
 QUALITY_PARTS = [
-    (re.compile(r"\breason not (given|otherwise specified)\b|\bnot (performed|done|received|documented|ordered|"
-                r"prescribed|administered|given|assessed|screened)\b.*\breason not\b", re.I),
-     "performance not met: the action was not done and no reason was given"),
-    (re.compile(r"\b(medical|patient|system) reasons?\b", re.I),
-     "a denominator exception: the action was not done for a documented medical, patient or system reason"),
-    (re.compile(r"\b(not eligible|exclu\w+|hospice|palliative|does not apply|not applicable)\b", re.I),
-     "a denominator exclusion: the patient falls outside the measure"),
-    (re.compile(r"\bnot (performed|done|received|documented|ordered|prescribed|administered|given|assessed|"
-                r"screened|met|achieved)\b|\bno documentation\b|\bwas not\b|\bnot\b", re.I),
-     "performance not met"),
+    (
+        re.compile(
+            r"\breason not (given|otherwise specified)\b|\bnot (performed|done|received|documented|ordered|"
+            r"prescribed|administered|given|assessed|screened)\b.*\breason not\b",
+            re.I,
+        ),
+        "performance not met: the action was not done and no reason was given",
+    ),
+    (
+        re.compile(r"\b(medical|patient|system) reasons?\b", re.I),
+        "a denominator exception: the action was not done for a documented medical, patient or system reason",
+    ),
+    (
+        re.compile(r"\b(not eligible|exclu\w+|hospice|palliative|does not apply|not applicable)\b", re.I),
+        "a denominator exclusion: the patient falls outside the measure",
+    ),
+    (
+        re.compile(
+            r"\bnot (performed|done|received|documented|ordered|prescribed|administered|given|assessed|"
+            r"screened|met|achieved)\b|\bno documentation\b|\bwas not\b|\bnot\b",
+            re.I,
+        ),
+        "performance not met",
+    ),
 ]
 
 
@@ -158,24 +200,34 @@ def _setting_fact(record: dict, pay: dict) -> dict | None:
     pfs, opps = pay.get("pfs"), pay.get("opps")
     if pfs and pfs["paid"]:
         if pfs["non_facility_na"] and not pfs["facility_na"]:
-            return fact("The PFS pays it only in a facility setting (hospital, ASC, SNF): "
-                        "no non-facility (office) amount.", "pfs")
+            return fact(
+                "The PFS pays it only in a facility setting (hospital, ASC, SNF): no non-facility (office) amount.",
+                "pfs",
+            )
         if pfs["facility_na"] and not pfs["non_facility_na"]:
-            return fact("The PFS pays it only in a non-facility setting such as the office: "
-                        "no facility amount.", "pfs")
+            return fact("The PFS pays it only in a non-facility setting such as the office: no facility amount.", "pfs")
         return fact("The PFS pays it both in the office and in a facility.", "pfs")
     if opps and opps["status_indicator"] not in {"B", "E1", "E2", "M", "D"}:
         si = opps["status_indicator"]
         if opps.get("rate_usd"):
-            return fact(f"Hospital outpatient departments are paid {money(opps['rate_usd'])} under APC "
-                        f"{opps['apc']} (OPPS status {si}).", "opps")
+            return fact(
+                f"Hospital outpatient departments are paid {money(opps['rate_usd'])} under APC "
+                f"{opps['apc']} (OPPS status {si}).",
+                "opps",
+            )
         if si == "N":
-            return fact("In a hospital outpatient department its payment is packaged into the payment for the "
-                        "service it goes with (OPPS status N).", "opps")
+            return fact(
+                "In a hospital outpatient department its payment is packaged into the payment for the "
+                "service it goes with (OPPS status N).",
+                "opps",
+            )
         if si in {"A", "Y"}:
-            return fact(f"Hospital outpatient departments bill it but are paid outside OPPS, "
-                        f"{'on another fee schedule' if si == 'A' else 'on the DMEPOS fee schedule'} "
-                        f"(OPPS status {si}).", "opps")
+            return fact(
+                f"Hospital outpatient departments bill it but are paid outside OPPS, "
+                f"{'on another fee schedule' if si == 'A' else 'on the DMEPOS fee schedule'} "
+                f"(OPPS status {si}).",
+                "opps",
+            )
     return None
 
 
@@ -186,8 +238,16 @@ def add_on(record: dict, indicators: dict | None, similar: list[dict]) -> dict |
     if not (ADD_ON.search(text) or global_zzz):
         return None
     named = [c for c in re.findall(r"\b[A-V]\d{4}\b", text) if c != record["code"]]
-    primaries = named or [s["code"] for s in similar if not ADD_ON.search(s["short_description"])
-                          and "each additional" not in s["other_says"] and "additional" in s["this_code_says"]][:3]
+    primaries = (
+        named
+        or [
+            s["code"]
+            for s in similar
+            if not ADD_ON.search(s["short_description"])
+            and "each additional" not in s["other_says"]
+            and "additional" in s["this_code_says"]
+        ][:3]
+    )
     return {"primary_codes": primaries, "basis": "PFS global days ZZZ" if global_zzz else "descriptor"}
 
 
@@ -206,17 +266,23 @@ def mue_sentence(mue: list[dict]) -> str:
     daily = [m for m in mue if m["units"] > 0]
     if not daily:
         return ""
-    listed = ", ".join(f"{m['units']} unit{'s' if m['units'] != 1 else ''} from "
-                       f"{SETTING_NAMES.get(m['setting'], m['setting'])}" for m in daily)
+    listed = ", ".join(
+        f"{m['units']} unit{'s' if m['units'] != 1 else ''} from {SETTING_NAMES.get(m['setting'], m['setting'])}"
+        for m in daily
+    )
     return f"Medically unlikely edits (NCCI, July 2024) allow at most {listed} per patient per day."
 
 
-SETTING_NAMES = {"practitioner": "practitioners", "outpatient hospital": "outpatient hospitals",
-                 "dme supplier": "DME suppliers"}
+SETTING_NAMES = {
+    "practitioner": "practitioners",
+    "outpatient hospital": "outpatient hospitals",
+    "dme supplier": "DME suppliers",
+}
 
 
-def context(record: dict, pay: dict, addon: dict | None, similar: list[dict], mue: list[dict],
-            history_facts: dict) -> list[dict]:
+def context(
+    record: dict, pay: dict, addon: dict | None, similar: list[dict], mue: list[dict], history_facts: dict
+) -> list[dict]:
     """Facts about when a code is used, beyond its descriptor, each with its source."""
     out = []
     rbcs = record.get("rbcs")
@@ -224,12 +290,22 @@ def context(record: dict, pay: dict, addon: dict | None, similar: list[dict], mu
         path = " › ".join(x for x in (rbcs["category"], rbcs["subcategory"], rbcs["family"]) if x)
         out.append(fact(f"CMS classifies it as {path} (RBCS).", "rbcs"))
     if is_quality(record):
-        out.append(fact(f"It is a quality-data code reported for a quality measure ({quality_meaning(record['long_description'])}); "
-                        "it carries no payment of its own.", "hcpcs"))
+        out.append(
+            fact(
+                "It is a quality-data code reported for a quality measure "
+                f"({quality_meaning(record['long_description'])}); "
+                "it carries no payment of its own.",
+                "hcpcs",
+            )
+        )
     if addon:
         with_codes = f" (for example {', '.join(addon['primary_codes'])})" if addon["primary_codes"] else ""
-        out.append(fact(f"It is an add-on code: report it only with the primary service{with_codes}.",
-                        "pfs" if addon["basis"].startswith("PFS") else "hcpcs"))
+        out.append(
+            fact(
+                f"It is an add-on code: report it only with the primary service{with_codes}.",
+                "pfs" if addon["basis"].startswith("PFS") else "hcpcs",
+            )
+        )
     close = [s for s in similar if s["this_code_says"] or s["other_says"]][:2]
     for s in close:
         out.append(fact(sibling_sentence(s), "hcpcs"))
@@ -241,14 +317,20 @@ def context(record: dict, pay: dict, addon: dict | None, similar: list[dict], mu
         out.append(coverage)
     billing = record.get("drug_billing")
     if billing and billing.get("billing_unit"):
-        out.append(fact(f"One billing unit is {billing['billing_unit'].lower()}: bill the dose given divided by "
-                        f"{billing['billing_unit'].lower()}, rounded up.", "asp"))
+        out.append(
+            fact(
+                f"One billing unit is {billing['billing_unit'].lower()}: bill the dose given divided by "
+                f"{billing['billing_unit'].lower()}, rounded up.",
+                "asp",
+            )
+        )
     limits = mue_sentence(mue)
     if limits:
         out.append(fact(limits, "mue"))
     if record.get("lay_terms"):
         out.append(fact("People also call it: " + "; ".join(record["lay_terms"][:4]) + ".", "glossary"))
     if history_facts.get("replaced_by"):
-        out.append(fact(f"It is terminated; CMS cross-references {', '.join(history_facts['replaced_by'])}.",
-                        "record_2024"))
+        out.append(
+            fact(f"It is terminated; CMS cross-references {', '.join(history_facts['replaced_by'])}.", "record_2024")
+        )
     return out

@@ -1,6 +1,7 @@
 """Similar codes and how a code compares with its section: siblings whose descriptors differ in a few
 words, and where the code stands (work RVU percentile, share without work RVUs).
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left
@@ -40,11 +41,20 @@ class Families:
                 continue
             self.groups[self.group(r)].append(r["code"])
             self.sections[r["section"]].append(r)
-        self.words = {r["code"]: {w for w in words(r["long_description"]) if w not in GENERIC and not any(
-            ch.isdigit() for ch in w)} for r in records}
-        self.work = {name: sorted(r["pfs"]["work_rvu"] for r in rows
-                                  if r["status"] == "active" and r.get("pfs") and r["pfs"].get("work_rvu"))
-                     for name, rows in self.sections.items()}
+        self.words = {
+            r["code"]: {
+                w for w in words(r["long_description"]) if w not in GENERIC and not any(ch.isdigit() for ch in w)
+            }
+            for r in records
+        }
+        self.work = {
+            name: sorted(
+                r["pfs"]["work_rvu"]
+                for r in rows
+                if r["status"] == "active" and r.get("pfs") and r["pfs"].get("work_rvu")
+            )
+            for name, rows in self.sections.items()
+        }
         self.active = {name: sum(r["status"] == "active" for r in rows) for name, rows in self.sections.items()}
 
     @staticmethod
@@ -67,15 +77,21 @@ class Families:
                 continue
             score = _jaccard(mine, self.words[other])
             if score >= 0.3:
-                distance = abs(int(other[1:]) - int(code[1:])) if other[0] == code[0] else 10 ** 5
+                distance = abs(int(other[1:]) - int(code[1:])) if other[0] == code[0] else 10**5
                 scored.append((other[0] != code[0], -score, distance, other))
         out = []
         for *_, other in sorted(scored)[:limit]:
             sibling = self.by_code[other]
             only_mine, only_theirs = difference(record["long_description"], sibling["long_description"])
-            out.append({"code": other, "short_description": sibling["short_description"],
-                        "status": sibling["status"], "this_code_says": " ".join(only_mine[:8]),
-                        "other_says": " ".join(only_theirs[:8])})
+            out.append(
+                {
+                    "code": other,
+                    "short_description": sibling["short_description"],
+                    "status": sibling["status"],
+                    "this_code_says": " ".join(only_mine[:8]),
+                    "other_says": " ".join(only_theirs[:8]),
+                }
+            )
         return out
 
     def comparison(self, record: dict) -> dict | None:
@@ -87,9 +103,14 @@ class Families:
         if not active:
             return None
         work = (record.get("pfs") or {}).get("work_rvu") or 0.0
-        out = {"section": section, "active_codes": active,
-               "share_without_work_rvu": round(1 - len(with_work) / active, 3), "work_rvu": work or None,
-               "work_rvu_percentile": None, "codes_with_work_rvu": len(with_work)}
+        out = {
+            "section": section,
+            "active_codes": active,
+            "share_without_work_rvu": round(1 - len(with_work) / active, 3),
+            "work_rvu": work or None,
+            "work_rvu_percentile": None,
+            "codes_with_work_rvu": len(with_work),
+        }
         if work and with_work:
             out["work_rvu_percentile"] = round(100 * bisect_left(with_work, work) / len(with_work))
         return out

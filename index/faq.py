@@ -2,6 +2,7 @@
 
 Nothing here may add a fact that the record's fields do not hold.
 """
+
 from __future__ import annotations
 
 from .facts import CPT_SHAPED, PFS_STATUS_PLAIN, money
@@ -21,8 +22,9 @@ def replacement_sentence(record: dict) -> str:
     """'CMS cross-references J3247 (active): use that code instead.' or ''."""
     history = record.get("history") or {}
     if history.get("replaced_by"):
-        codes = ", ".join(f"CPT code {c} (AMA; not covered here)" if CPT_SHAPED.match(c) else c
-                          for c in history["replaced_by"])
+        codes = ", ".join(
+            f"CPT code {c} (AMA; not covered here)" if CPT_SHAPED.match(c) else c for c in history["replaced_by"]
+        )
         return f"CMS cross-references it to {codes}, the active code to use instead."
     if record["status"] == "terminated" and history.get("cross_references"):
         return f"CMS cross-references it to {', '.join(history['cross_references'])} (not active either)."
@@ -36,26 +38,42 @@ def status_sentence(record: dict) -> str:
     if record["status"] == "terminated":
         date = record.get("terminated_date")
         if history.get("termination_basis") == "exact":
-            text = (f"{code} is terminated: it was deleted effective {date} ({record['status_basis']}) and is no "
-                    f"longer valid for services after that date.")
+            text = (
+                f"{code} is terminated: it was deleted effective {date} ({record['status_basis']}) and is no "
+                f"longer valid for services after that date."
+            )
         else:
             when = f" (end date about {date})" if date else ""
-            text = (f"{code} is terminated{when}: it is no longer valid for new claims. The exact date is not on "
-                    f"record here; this is a heuristic ({record['status_basis'].removeprefix('heuristic: ')}).")
+            text = (
+                f"{code} is terminated{when}: it is no longer valid for new claims. The exact date is not on "
+                f"record here; this is a heuristic ({record['status_basis'].removeprefix('heuristic: ')})."
+            )
         replacement = replacement_sentence(record)
         return f"{text} {replacement}".strip()
     added = f" It was added on {history['added_date']}." if history.get("added_date") else ""
     release = record.get("release")
-    where = (f"the CMS HCPCS release {release['name']} (effective {release['effective_date']})" if release
-             else "the January 2026 HCPCS file")
+    where = (
+        f"the CMS HCPCS release {release['name']} (effective {release['effective_date']})"
+        if release
+        else "the January 2026 HCPCS file"
+    )
     return f"{code} is active in {where}.{added}"
 
 
 RVU_COMPONENTS = [
     ("facility_pe_rvu", "facility practice expense RVU", ("facility pe", "facility practice")),
-    ("non_facility_pe_rvu", "non-facility practice expense RVU", ("non-facility pe", "nonfacility pe",
-                                                                   "non facility pe", "office pe",
-                                                                   "non-facility practice", "practice expense")),
+    (
+        "non_facility_pe_rvu",
+        "non-facility practice expense RVU",
+        (
+            "non-facility pe",
+            "nonfacility pe",
+            "non facility pe",
+            "office pe",
+            "non-facility practice",
+            "practice expense",
+        ),
+    ),
     ("malpractice_rvu", "malpractice RVU", ("malpractice", "mp rvu", "liability")),
     ("facility_total_rvu", "facility total RVU", ("facility total",)),
     ("non_facility_total_rvu", "non-facility total RVU", ("non-facility total", "nonfacility total", "total rvu")),
@@ -75,21 +93,27 @@ def rvu_sentence(record: dict, question: str = "") -> str:
     """The PFS RVUs of a code (the component asked for first), in dollars too, or what is known without them."""
     code, pfs = record["code"], record.get("pfs")
     if not pfs:
-        return (f"{code} is not in the October 2025 Medicare Physician Fee Schedule relative value file, "
-                f"so CMS publishes no RVUs for it. " + _non_pfs_payment(record)).strip()
+        return (
+            f"{code} is not in the October 2025 Medicare Physician Fee Schedule relative value file, "
+            f"so CMS publishes no RVUs for it. " + _non_pfs_payment(record)
+        ).strip()
     asked = _asked_component(question)
     lead = ""
     if asked and pfs.get(asked[0]) is not None:
         lead = f"{code} has a {asked[1]} of {pfs[asked[0]]:.2f} (October 2025 PFS). "
     if pfs["work_rvu"]:
-        body = (f"{code} has a work RVU of {pfs['work_rvu']:.2f} in the October 2025 Medicare Physician Fee "
-                f"Schedule (practice expense {pfs['non_facility_pe_rvu']:.2f} non-facility, "
-                f"{pfs['facility_pe_rvu']:.2f} facility; malpractice {pfs['malpractice_rvu']:.2f}; "
-                f"total {pfs['non_facility_total_rvu']:.2f} non-facility, {pfs['facility_total_rvu']:.2f} facility; "
-                f"PFS status {pfs['status_code']}: {pfs['status_description']}).")
+        body = (
+            f"{code} has a work RVU of {pfs['work_rvu']:.2f} in the October 2025 Medicare Physician Fee "
+            f"Schedule (practice expense {pfs['non_facility_pe_rvu']:.2f} non-facility, "
+            f"{pfs['facility_pe_rvu']:.2f} facility; malpractice {pfs['malpractice_rvu']:.2f}; "
+            f"total {pfs['non_facility_total_rvu']:.2f} non-facility, {pfs['facility_total_rvu']:.2f} facility; "
+            f"PFS status {pfs['status_code']}: {pfs['status_description']})."
+        )
     else:
-        body = (f"{code} has no physician work RVU (0.00) in the October 2025 Medicare Physician Fee Schedule; "
-                f"its PFS status is {pfs['status_code']} ({pfs['status_description']}): {pfs_status_plain(pfs, record)}.")
+        body = (
+            f"{code} has no physician work RVU (0.00) in the October 2025 Medicare Physician Fee Schedule; "
+            f"its PFS status is {pfs['status_code']} ({pfs['status_description']}): {pfs_status_plain(pfs, record)}."
+        )
         if pfs["status_code"] not in {"A", "R", "T"}:
             body += " " + _non_pfs_payment(record)
     return f"{lead}{body} {pfs_dollars_sentence(record)}".strip()
@@ -116,8 +140,10 @@ def pfs_dollars_sentence(record: dict) -> str:
         parts[-1] += ", with no facility amount"
     if not parts:
         return ""
-    return (f"National PFS payment: {' and '.join(parts)} (total RVUs × conversion factor "
-            f"{pfs['conversion_factor']}, October 2025 PFS, before geographic adjustment).")
+    return (
+        f"National PFS payment: {' and '.join(parts)} (total RVUs × conversion factor "
+        f"{pfs['conversion_factor']}, October 2025 PFS, before geographic adjustment)."
+    )
 
 
 def _non_pfs_payment(record: dict) -> str:
@@ -126,8 +152,10 @@ def _non_pfs_payment(record: dict) -> str:
     parts = []
     if pay.get("asp"):
         asp = pay["asp"]
-        parts.append(f"As a Part B drug it is paid at the ASP payment limit: ${asp['limit_text']} per "
-                     f"{asp['billing_unit']} billing unit (January 2026 ASP file).")
+        parts.append(
+            f"As a Part B drug it is paid at the ASP payment limit: ${asp['limit_text']} per "
+            f"{asp['billing_unit']} billing unit (January 2026 ASP file)."
+        )
     if pay.get("other") and not pay.get("asp"):
         parts.append(f"Medicare pays {record['code']} under {pay['other']}.")
     return " ".join(parts)
@@ -154,14 +182,19 @@ def payment_answer(record: dict) -> str:
         first.append(other)
     opps = pay.get("opps") or {}
     if opps.get("rate_usd"):
-        first.append(f"Hospital outpatient (OPPS) payment rate: {money(opps['rate_usd'])}, APC {opps['apc']}, "
-                     f"status indicator {opps['status_indicator']} (CY2025 OPPS Addendum B).")
+        first.append(
+            f"Hospital outpatient (OPPS) payment rate: {money(opps['rate_usd'])}, APC {opps['apc']}, "
+            f"status indicator {opps['status_indicator']} (CY2025 OPPS Addendum B)."
+        )
     elif opps:
-        then.append(f"Under the hospital OPPS its status indicator is {opps['status_indicator']}: "
-                    f"{_lower_first(opps['description'])} (CY2025).")
+        then.append(
+            f"Under the hospital OPPS its status indicator is {opps['status_indicator']}: "
+            f"{_lower_first(opps['description'])} (CY2025)."
+        )
     if not first and not then:
-        first.append(f"The payment files here (PFS October 2025, OPPS CY2025, ASP January 2026) hold no amount "
-                     f"for {code}.")
+        first.append(
+            f"The payment files here (PFS October 2025, OPPS CY2025, ASP January 2026) hold no amount for {code}."
+        )
     return " ".join(first + then)
 
 
@@ -178,19 +211,22 @@ def coverage_answer(record: dict) -> str:
     code = record["code"]
     parts = []
     sentence = coverage_sentence(record)
-    parts.append(f"{code}: {sentence}" if sentence else
-                 f"The HCPCS file gives {code} no Medicare coverage code.")
+    parts.append(f"{code}: {sentence}" if sentence else f"The HCPCS file gives {code} no Medicare coverage code.")
     if record["status"] == "terminated":
         parts.append(status_sentence(record))
     pfs = record.get("pfs")
     if pfs and pfs["status_code"] in {"N", "X", "I", "B", "P", "E"}:
-        parts.append(f"Physician Fee Schedule status {pfs['status_code']} ({pfs['status_description']}): "
-                     f"{pfs_status_plain(pfs, record)}.")
+        parts.append(
+            f"Physician Fee Schedule status {pfs['status_code']} ({pfs['status_description']}): "
+            f"{pfs_status_plain(pfs, record)}."
+        )
     other = _non_pfs_payment(record)
     if other and (record.get("coverage") or {}).get("code") not in {"I", "M", "S"}:
         parts.append(other)
-    parts.append("Local and national coverage determinations (LCDs, NCDs) are not among the files here: "
-                 "check your MAC's LCDs and the CMS Medicare Coverage Database for the conditions of coverage.")
+    parts.append(
+        "Local and national coverage determinations (LCDs, NCDs) are not among the files here: "
+        "check your MAC's LCDs and the CMS Medicare Coverage Database for the conditions of coverage."
+    )
     return " ".join(parts)
 
 
@@ -201,9 +237,11 @@ def modifiers_answer(record: dict) -> str:
     if record["kind"] == "modifier":
         return what_is_answer(record)
     if not mods:
-        return (f"No CMS field we hold calls for a particular modifier on {code} (its PFS indicators, DMEPOS "
-                f"pricing indicator and NCCI pairs do not). Payer-specific modifiers (for example GA or GZ for an "
-                f"advance beneficiary notice, KX when policy requirements are met) depend on the claim.")
+        return (
+            f"No CMS field we hold calls for a particular modifier on {code} (its PFS indicators, DMEPOS "
+            f"pricing indicator and NCCI pairs do not). Payer-specific modifiers (for example GA or GZ for an "
+            f"advance beneficiary notice, KX when policy requirements are met) depend on the claim."
+        )
     groups: dict[str, list[str]] = {}
     for m in mods:
         groups.setdefault(m["reason"], []).append(m["modifier"])
@@ -230,8 +268,10 @@ def _setting_sentence(record: dict) -> str:
     """Type of service, pricing group and hospital outpatient status, as facts."""
     bits = []
     if record["type_of_service"]:
-        bits.append("type of service " + ", ".join(
-            f"{t['code']} ({_lower_first(t['description'])})" for t in record["type_of_service"]))
+        bits.append(
+            "type of service "
+            + ", ".join(f"{t['code']} ({_lower_first(t['description'])})" for t in record["type_of_service"])
+        )
     pricing = record.get("pricing_indicator")
     if pricing and pricing.get("description"):
         bits.append(f"pricing indicator {pricing['code']} ({_lower_first(pricing['description'])})")
@@ -256,11 +296,16 @@ def _claims_sentence(code: str, claims: list[dict]) -> str:
     exact = [c for c in claims if c["rank_exact"]]
     rest = [c for c in claims if not c["rank_exact"]]
     lead = exact or claims[:1]
-    text = (f"In 2023 Medicare Part B claims, {code} was billed mostly by "
-            + ", ".join(f"{c['specialty']} ({_percent(c['share'])})" for c in lead) + " of services")
+    text = (
+        f"In 2023 Medicare Part B claims, {code} was billed mostly by "
+        + ", ".join(f"{c['specialty']} ({_percent(c['share'])})" for c in lead)
+        + " of services"
+    )
     tail = rest if exact else rest[1:]
     if tail:
-        text += "; also among its billers, in an order the data does not fix: " + ", ".join(c["specialty"] for c in tail)
+        text += "; also among its billers, in an order the data does not fix: " + ", ".join(
+            c["specialty"] for c in tail
+        )
     return text + " (CMS Physician & Other Practitioners data, partial extract)."
 
 
@@ -316,9 +361,11 @@ def what_is_answer(record: dict) -> str:
     usage = record.get("modifier_usage")
     if usage:
         sections = "; ".join(f"{x['section']} ({x['codes']})" for x in usage["sections"])
-        answer += (f" In the CMS fields held here it applies to {usage['codes']} active codes "
-                   f"({', '.join(usage['reasons'])}), mostly in: {sections}; for example "
-                   f"{', '.join(usage['examples'][:4])}.")
+        answer += (
+            f" In the CMS fields held here it applies to {usage['codes']} active codes "
+            f"({', '.join(usage['reasons'])}), mostly in: {sections}; for example "
+            f"{', '.join(usage['examples'][:4])}."
+        )
     if record["status"] == "terminated":
         answer += " " + status_sentence(record)
     return answer
@@ -336,10 +383,16 @@ def compose_faq(record: dict) -> list[dict]:
     ]
     if record["kind"] != "modifier":
         faq += [
-            {"intent": "modifiers_for_code", "question": f"Which modifiers go with {code}?",
-             "answer": modifiers_answer(record)},
-            {"intent": "payment", "question": f"How much does Medicare pay for {code}?",
-             "answer": payment_answer(record)},
+            {
+                "intent": "modifiers_for_code",
+                "question": f"Which modifiers go with {code}?",
+                "answer": modifiers_answer(record),
+            },
+            {
+                "intent": "payment",
+                "question": f"How much does Medicare pay for {code}?",
+                "answer": payment_answer(record),
+            },
             {"intent": "coverage", "question": f"Does Medicare cover {code}?", "answer": coverage_answer(record)},
             {"intent": "rvu", "question": f"What is the work RVU of {code}?", "answer": rvu_sentence(record)},
         ]
@@ -354,15 +407,26 @@ def _limit_questions(record: dict) -> list[dict]:
     code, faq = record["code"], []
     unit = questions.billing_unit(record)
     if unit and unit["amount"] is not None and record["code"][0] in "JQA" and record.get("drug_billing"):
-        faq.append({"intent": "units", "question": f"How many units of {code} do I bill?",
-                    "answer": questions.units_answer(record, "")[0]})
+        faq.append(
+            {
+                "intent": "units",
+                "question": f"How many units of {code} do I bill?",
+                "answer": questions.units_answer(record, "")[0],
+            }
+        )
     if record.get("mue"):
-        faq.append({"intent": "mue", "question": f"What is the MUE for {code}?",
-                    "answer": questions.mue_answer(record, "")[0]})
+        faq.append(
+            {"intent": "mue", "question": f"What is the MUE for {code}?", "answer": questions.mue_answer(record, "")[0]}
+        )
     pairs = [p for p in record.get("ncci_pairs") or [] if p["code"] != code]
     if pairs:
         other = pairs[0]["code"]
         stub = {"code": other, "ncci_pairs": []}
-        faq.append({"intent": "billed_together", "question": f"Can {code} and {other} be billed together?",
-                    "answer": questions.billed_together_answer(record, stub)[0]})
+        faq.append(
+            {
+                "intent": "billed_together",
+                "question": f"Can {code} and {other} be billed together?",
+                "answer": questions.billed_together_answer(record, stub)[0],
+            }
+        )
     return faq

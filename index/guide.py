@@ -5,6 +5,7 @@ The build validates every entry and writes them into their own Whoosh index (``i
 in the same build folder as the codes; ``Guide`` searches it and says how well the best entry
 covers the question.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,11 +27,13 @@ from .schema import committed
 INDEX_NAME = "faq"
 FOLDER = "faq"
 # Words that say a question is a question, not what it is about.
-QUESTION_WORDS = frozenset("""
+QUESTION_WORDS = frozenset(
+    """
     a an and are as at be by can could do does did for from have how i if in is it its me my of on or our should
     so tell than that the their there this to us was we what whats what's when where which who why will with
     would you your please know explain mean means meaning get
-    """.split())
+    """.split()
+)
 FIELD_BOOSTS = {"question": 2.0, "alternatives": 1.5, "answer": 0.5}
 NUMBERED_LEVEL = re.compile(r"\blevel\s*(1|one|2|two)\b", re.I)
 
@@ -70,9 +73,14 @@ def stems(text: str) -> list[str]:
 
 def whoosh_schema() -> WhooshSchema:
     """The FAQ index: the question and its alternatives weighted above the answer."""
-    return WhooshSchema(id=ID(stored=True, unique=True), question=TEXT(analyzer=analyzer()),
-                        alternatives=TEXT(analyzer=analyzer()), answer=TEXT(analyzer=analyzer()),
-                        topics=KEYWORD(commas=True), entry=STORED)
+    return WhooshSchema(
+        id=ID(stored=True, unique=True),
+        question=TEXT(analyzer=analyzer()),
+        alternatives=TEXT(analyzer=analyzer()),
+        answer=TEXT(analyzer=analyzer()),
+        topics=KEYWORD(commas=True),
+        entry=STORED,
+    )
 
 
 def read_entries(folder: Path) -> list[dict]:
@@ -100,9 +108,14 @@ def write_index(folder: Path, entries: list[dict]) -> None:
     """Write the FAQ entries into their own Whoosh index inside a build folder."""
     with committed(whoosh_index.create_in(str(folder), whoosh_schema(), indexname=INDEX_NAME)) as writer:
         for entry in entries:
-            writer.add_document(id=entry["id"], question=entry["question"],
-                                alternatives="\n".join(entry["alternatives"]), answer=entry["answer"],
-                                topics=",".join(entry["topics"]), entry=json.dumps(entry, ensure_ascii=False))
+            writer.add_document(
+                id=entry["id"],
+                question=entry["question"],
+                alternatives="\n".join(entry["alternatives"]),
+                answer=entry["answer"],
+                topics=",".join(entry["topics"]),
+                entry=json.dumps(entry, ensure_ascii=False),
+            )
 
 
 @dataclass
@@ -123,8 +136,11 @@ class Guide:
     """The FAQ index of one build folder (absent in a build without FAQ files)."""
 
     def __init__(self, folder: Path):
-        self.ix = whoosh_index.open_dir(str(folder), indexname=INDEX_NAME) \
-            if whoosh_index.exists_in(str(folder), indexname=INDEX_NAME) else None
+        self.ix = (
+            whoosh_index.open_dir(str(folder), indexname=INDEX_NAME)
+            if whoosh_index.exists_in(str(folder), indexname=INDEX_NAME)
+            else None
+        )
         self.searcher = self.ix.searcher() if self.ix else None
         # Per entry: the stems of each phrasing (question, alternatives) and of the answer; and the
         # weight of a stem (rarer across entries: more telling).
@@ -158,10 +174,18 @@ class Guide:
         hits = []
         for hit in self.searcher.search(query, limit=limit):
             entry = json.loads(hit["entry"])
-            hits.append(FaqHit(entry["id"], entry["question"], entry["answer"], entry["source"],
-                               round(hit.score, 4), self.coverage(wanted, entry["id"]),
-                               self.exactness(wanted, entry["id"]),
-                               self.coverage(wanted, entry["id"], own_question=True)))
+            hits.append(
+                FaqHit(
+                    entry["id"],
+                    entry["question"],
+                    entry["answer"],
+                    entry["source"],
+                    round(hit.score, 4),
+                    self.coverage(wanted, entry["id"]),
+                    self.exactness(wanted, entry["id"]),
+                    self.coverage(wanted, entry["id"], own_question=True),
+                )
+            )
         return sorted(hits, key=lambda h: (-h.coverage, -max(h.exact, h.asked_as), len(h.question), -h.score))
 
     def exactness(self, wanted: list[str], entry_id: str) -> float:
@@ -197,5 +221,3 @@ class Guide:
             self.searcher.close()
         if self.ix:
             self.ix.close()
-
-

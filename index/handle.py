@@ -1,6 +1,7 @@
 """The index handle: the live index of a directory, opened lazily in each thread (so in each worker,
 after the fork), reopened when ``current`` moves, the old build released, results cached per build.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -89,8 +90,16 @@ class CodeIndex:
         docnum = opened.docnum(code.strip().upper())
         return None if docnum is None else opened.record(docnum)
 
-    def search(self, raw: str, limit: int = 10, offset: int = 0, status: str | None = None,
-               max_length: int = 512, highlights: bool = True, every_word: bool = False) -> SearchResult:
+    def search(
+        self,
+        raw: str,
+        limit: int = 10,
+        offset: int = 0,
+        status: str | None = None,
+        max_length: int = 512,
+        highlights: bool = True,
+        every_word: bool = False,
+    ) -> SearchResult:
         """Ranked codes for a query as typed into a search box (``highlights=False``: no <mark> text;
         ``every_word``: codes matching every word first and only, when any does)."""
         opened = self.open()
@@ -113,5 +122,5 @@ class CodeIndex:
         opened = self.open()
         code = code.strip().upper()
         i = bisect.bisect_left(opened.codes, code)
-        near = [c for c in opened.codes[max(0, i - limit):i + limit] if c[:1] == code[:1] and len(c) == len(code)]
+        near = [c for c in opened.codes[max(0, i - limit) : i + limit] if c[:1] == code[:1] and len(c) == len(code)]
         return sorted(near, key=lambda c: abs(_numeric(c) - _numeric(code)))[:limit]

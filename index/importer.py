@@ -3,6 +3,7 @@
 Every sentence in a record is composed from CMS fields; where the data is silent,
 the text says what is known and no more.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -48,8 +49,11 @@ def _release_status(row: dict) -> dict:
     if terminated_by(term, row["effective_date"]):
         return {"status": "terminated", "terminated_date": term, "status_basis": f"TERM_DT in the {release}"}
     ends = f"; CMS ends it on {term}" if term else ""
-    return {"status": "active", "terminated_date": None,
-            "status_basis": f"in the {release}, with no TERM_DT on or before its effective date{ends}"}
+    return {
+        "status": "active",
+        "terminated_date": None,
+        "status_basis": f"in the {release}, with no TERM_DT on or before its effective date{ends}",
+    }
 
 
 def _status(row: dict, term_2019: dict[str, str], record_2024: dict | None = None) -> dict:
@@ -59,18 +63,29 @@ def _status(row: dict, term_2019: dict[str, str], record_2024: dict | None = Non
     code = row["code"]
     exact = (record_2024 or {}).get("terminated_date")
     if exact and terminated_by(exact, RELEASE_DATE):
-        return {"status": "terminated", "terminated_date": exact,
-                "status_basis": "TERM_DT in the July 2024 CMS HCPCS record"}
+        return {
+            "status": "terminated",
+            "terminated_date": exact,
+            "status_basis": "TERM_DT in the July 2024 CMS HCPCS record",
+        }
     if row["code_type"] == "modifier":
         if code in term_2019:
-            return {"status": "terminated", "terminated_date": term_2019[code],
-                    "status_basis": "TERM_DT in the 2019 CMS HCPCS file"}
-        return {"status": "active", "terminated_date": None,
-                "status_basis": "listed in the January 2026 HCPCS file with no termination on record"}
+            return {
+                "status": "terminated",
+                "terminated_date": term_2019[code],
+                "status_basis": "TERM_DT in the 2019 CMS HCPCS file",
+            }
+        return {
+            "status": "active",
+            "terminated_date": None,
+            "status_basis": "listed in the January 2026 HCPCS file with no termination on record",
+        }
     if row["likely_terminated_before_2025"] == "Y":
         date = term_2019.get(code)
-        basis = ("heuristic: in the HCPCS file but absent from the October 2025 physician fee schedule "
-                 "and the CY2025 OPPS payment file")
+        basis = (
+            "heuristic: in the HCPCS file but absent from the October 2025 physician fee schedule "
+            "and the CY2025 OPPS payment file"
+        )
         if row["opps_si"] == "D":
             date = date or "2024-12-31"
             basis = "heuristic: OPPS CY2025 status indicator D (discontinued code)"
@@ -79,8 +94,11 @@ def _status(row: dict, term_2019: dict[str, str], record_2024: dict | None = Non
         return {"status": "terminated", "terminated_date": date, "status_basis": basis}
     if row["in_2025q4_file"] == "N":
         return {"status": "active", "terminated_date": None, "status_basis": "new in the January 2026 HCPCS file"}
-    return {"status": "active", "terminated_date": None,
-            "status_basis": "in the January 2026 HCPCS file and in current CMS payment files"}
+    return {
+        "status": "active",
+        "terminated_date": None,
+        "status_basis": "in the January 2026 HCPCS file and in current CMS payment files",
+    }
 
 
 def _pfs(row: dict, pfs_status: dict[str, str]) -> dict | None:
@@ -105,8 +123,12 @@ def _opps(row: dict, meanings: dict[str, str]) -> dict | None:
     si = row["opps_si"].strip()
     if not si:
         return None
-    return {"status_indicator": si, "description": meanings.get(si, ""),
-            "apc": row["opps_apc"] or None, "payment_rate_usd": _money(row["opps_payment_rate"].replace("$", "").replace(",", ""))}
+    return {
+        "status_indicator": si,
+        "description": meanings.get(si, ""),
+        "apc": row["opps_apc"] or None,
+        "payment_rate_usd": _money(row["opps_payment_rate"].replace("$", "").replace(",", "")),
+    }
 
 
 def _coded(code: str, description: str) -> dict | None:
@@ -135,8 +157,9 @@ def _types_of_service(raw: str, tos: dict[str, str]) -> list[dict]:
 class Importer:
     """Holds the lookups and vocabularies read once, and composes records."""
 
-    def __init__(self, data: Path, lay_terms_paths: list[Path], typical_path: Path | None = None,
-                 release: dict | None = None):
+    def __init__(
+        self, data: Path, lay_terms_paths: list[Path], typical_path: Path | None = None, release: dict | None = None
+    ):
         """``release`` (rows and history records of a CMS release zip) replaces the January 2026 files."""
         self.data = data
         self.rows = release["rows"] if release else cms.read_codes(data)
@@ -166,8 +189,11 @@ class Importer:
         """One corpus record composed from a row of the enriched CMS file."""
         code, kind = row["code"], row["code_type"]
         text = f"{row['short_description']} {row['long_description']}"
-        abbreviations = [f"{abbr} = {phrase}" for phrase in self.clinical_matcher.find(row["long_description"])
-                         for abbr in self.clinical[phrase][:2]]
+        abbreviations = [
+            f"{abbr} = {phrase}"
+            for phrase in self.clinical_matcher.find(row["long_description"])
+            for abbr in self.clinical[phrase][:2]
+        ]
         lay_terms = [t for phrase in self.lay_matcher.find(text) for t in self.lay[phrase]]
         record = {
             "code": code,
@@ -181,8 +207,10 @@ class Importer:
             "type_of_service": _types_of_service(row["type_of_service"], self.tos),
             "betos": _coded(row["betos"], row["betos_desc"]),
             "coverage": _coded(row["coverage_code"], row["coverage_desc"]),
-            "pricing_indicator": _coded(row["pricing_indicators"].split(" ")[0] if row["pricing_indicators"] else "",
-                                        row["pricing_indicator_desc"]),
+            "pricing_indicator": _coded(
+                row["pricing_indicators"].split(" ")[0] if row["pricing_indicators"] else "",
+                row["pricing_indicator_desc"],
+            ),
             "pfs": _pfs(row, self.pfs_status),
             "opps": _opps(row, self.opps_meanings),
             "cross_references": row["xref"].split() if row["xref"] else [],
@@ -207,23 +235,32 @@ class Importer:
         indicators = self.pfs_indicators.get(code)
         pairs = self.pairs.get(code, [])
         pay = facts.payment(record, indicators)
-        history = facts.history(code, record, record["added_date"], self.record_2024.get(code), active,
-                                sources=["hcpcs"] if self.release else None)
+        history = facts.history(
+            code,
+            record,
+            record["added_date"],
+            self.record_2024.get(code),
+            active,
+            sources=["hcpcs"] if self.release else None,
+        )
         similar = families.similar(record)
         addon = facts.add_on(record, indicators, similar)
         mue = self.mue.get(code, [])
-        record.update({
-            "history": history,
-            "payment": pay,
-            "modifiers": facts.modifiers(record, indicators, pairs),
-            "mue": mue,
-            "ncci_pairs": pairs,
-            "who": facts.who(record, facts.typical_row(code, record.get("rbcs"), self._section_start(code),
-                                                       self.typical)),
-            "add_on": addon,
-            "similar": similar,
-            "comparison": families.comparison(record),
-        })
+        record.update(
+            {
+                "history": history,
+                "payment": pay,
+                "modifiers": facts.modifiers(record, indicators, pairs),
+                "mue": mue,
+                "ncci_pairs": pairs,
+                "who": facts.who(
+                    record, facts.typical_row(code, record.get("rbcs"), self._section_start(code), self.typical)
+                ),
+                "add_on": addon,
+                "similar": similar,
+                "comparison": families.comparison(record),
+            }
+        )
         record["context"] = facts.context(record, pay, addon, similar, mue, history)
         return record
 
@@ -270,8 +307,13 @@ class Importer:
         acronyms = vocab.mine_acronyms([row["long_description"] for row in self.rows if row["code_type"] != "modifier"])
         known = set(self.mined) | set(clinical) | vocab.english_words()
         acronyms = {a: phrases for a, phrases in acronyms.items() if a not in known}
-        return {"cms_abbreviations": self.mined, "clinical_abbreviations": clinical, "acronyms": acronyms,
-                "units": vocab.UNIT_ALIASES, "lay_to_clinical": lay_to_clinical}
+        return {
+            "cms_abbreviations": self.mined,
+            "clinical_abbreviations": clinical,
+            "acronyms": acronyms,
+            "units": vocab.UNIT_ALIASES,
+            "lay_to_clinical": lay_to_clinical,
+        }
 
 
 def importer_for(data: Path, corpus: Path, release: dict | None = None) -> Importer:

@@ -2,6 +2,7 @@
 
 Pure functions on strings; no index here.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,71 +11,152 @@ from dataclasses import dataclass, field
 from .query import CODE_IN_TEXT, NDC_DASHED, NDC_DIGITS, ndc_candidates
 from .questions import DOSE
 
-INTENTS = ("what_is", "who_uses", "when_used", "find_code", "rvu", "status", "modifier", "modifiers_for_code",
-           "payment", "coverage", "billed_together", "units", "mue", "compare", "replaced_by", "ndc", "faq",
-           "unknown")
+INTENTS = (
+    "what_is",
+    "who_uses",
+    "when_used",
+    "find_code",
+    "rvu",
+    "status",
+    "modifier",
+    "modifiers_for_code",
+    "payment",
+    "coverage",
+    "billed_together",
+    "units",
+    "mue",
+    "compare",
+    "replaced_by",
+    "ndc",
+    "faq",
+    "unknown",
+)
 
 RULES: list[tuple[str, re.Pattern]] = [
-    ("rvu", re.compile(r"\b(w?rvus?|relative values?|value units?|work values?|values? of|worth|"
-                       r"practice expense|malpractice)\b")),
-    ("payment", re.compile(r"\b(how much|payments?|pay(ment)? rates?|rates?|amounts?|payment limit|payment allowance|allowance|"
-                           r"allowable|fees?|fee schedule amount|reimburs\w*|prices?|pricing|costs?|dollars?|asp|"
-                           r"what (does|do|will|would) [\w ]{0,30}\bpay|what medicare pays|paid)\b|\$")),
-    ("coverage", re.compile(r"\b((will|does|would|do) medicare (pay|cover|reimburse)|medicare (cover\w*|pays? for)|"
-                            r"(bill|billable|billed|charge|submit|send)( it)? to medicare|(can|may|should) (i|we|you) "
-                            r"(bill|charge) medicare|covered by medicare|medicare coverage|medicare benefit)\b")),
-    ("replaced_by", re.compile(r"\b(replac\w*|instead|in place of|(took|take|takes|taken) the place|successor|"
-                               r"superseded|supersede[sd]?|"
-                               r"(use|bill|report|code) now|new code)\b")),
-    ("status", re.compile(r"\b(status|active|inactive|terminated|deleted|discontinued|retired|obsolete|expired|valid|"
-                          r"billable|still|current|in effect|effective|happened)\b")),
-    ("coverage", re.compile(r"\b(cover(ed|s|age)?|payable|non-?covered|pay(s)? for|(will|does|would) medicare pay|"
-                            r"(can|may|should) (i|we|you) (bill|charge|submit (it )?to) medicare|"
-                            r"bill(ed|able)? to medicare|medicare (pay|cover)\w*|excluded)\b")),
-    ("who_uses", re.compile(r"\b(who|whom|which (specialt\w+|providers?|doctors?|physicians?|clinicians?)|"
-                            r"what (kind|type|sort)s? of (providers?|doctors?|physicians?|specialt\w+|clinicians?)|"
-                            r"what (providers?|doctors?|physicians?|clinicians?|suppliers?)|"
-                            r"specialt(y|ies))\b")),
-    ("when_used", re.compile(r"\b(when|in what (case|situation)s?|under what|how (do|should|can) (i|we|you) "
-                             r"(use|bill|report|code)|how to (use|bill|report)|usage|appropriate)\b")),
-    ("what_is", re.compile(r"\b(what('?s| is| are| does| do)|whats|define|definition|explain|meaning|means?|"
-                           r"describe|description|tell me about|info(rmation)? (on|about))\b")),
+    (
+        "rvu",
+        re.compile(
+            r"\b(w?rvus?|relative values?|value units?|work values?|values? of|worth|"
+            r"practice expense|malpractice)\b"
+        ),
+    ),
+    (
+        "payment",
+        re.compile(
+            r"\b(how much|payments?|pay(ment)? rates?|rates?|amounts?|payment limit|payment allowance|allowance|"
+            r"allowable|fees?|fee schedule amount|reimburs\w*|prices?|pricing|costs?|dollars?|asp|"
+            r"what (does|do|will|would) [\w ]{0,30}\bpay|what medicare pays|paid)\b|\$"
+        ),
+    ),
+    (
+        "coverage",
+        re.compile(
+            r"\b((will|does|would|do) medicare (pay|cover|reimburse)|medicare (cover\w*|pays? for)|"
+            r"(bill|billable|billed|charge|submit|send)( it)? to medicare|(can|may|should) (i|we|you) "
+            r"(bill|charge) medicare|covered by medicare|medicare coverage|medicare benefit)\b"
+        ),
+    ),
+    (
+        "replaced_by",
+        re.compile(
+            r"\b(replac\w*|instead|in place of|(took|take|takes|taken) the place|successor|"
+            r"superseded|supersede[sd]?|"
+            r"(use|bill|report|code) now|new code)\b"
+        ),
+    ),
+    (
+        "status",
+        re.compile(
+            r"\b(status|active|inactive|terminated|deleted|discontinued|retired|obsolete|expired|valid|"
+            r"billable|still|current|in effect|effective|happened)\b"
+        ),
+    ),
+    (
+        "coverage",
+        re.compile(
+            r"\b(cover(ed|s|age)?|payable|non-?covered|pay(s)? for|(will|does|would) medicare pay|"
+            r"(can|may|should) (i|we|you) (bill|charge|submit (it )?to) medicare|"
+            r"bill(ed|able)? to medicare|medicare (pay|cover)\w*|excluded)\b"
+        ),
+    ),
+    (
+        "who_uses",
+        re.compile(
+            r"\b(who|whom|which (specialt\w+|providers?|doctors?|physicians?|clinicians?)|"
+            r"what (kind|type|sort)s? of (providers?|doctors?|physicians?|specialt\w+|clinicians?)|"
+            r"what (providers?|doctors?|physicians?|clinicians?|suppliers?)|"
+            r"specialt(y|ies))\b"
+        ),
+    ),
+    (
+        "when_used",
+        re.compile(
+            r"\b(when|in what (case|situation)s?|under what|how (do|should|can) (i|we|you) "
+            r"(use|bill|report|code)|how to (use|bill|report)|usage|appropriate)\b"
+        ),
+    ),
+    (
+        "what_is",
+        re.compile(
+            r"\b(what('?s| is| are| does| do)|whats|define|definition|explain|meaning|means?|"
+            r"describe|description|tell me about|info(rmation)? (on|about))\b"
+        ),
+    ),
 ]
-TOGETHER = re.compile(r"\b(together|same[- ](day|date|dos|visit|claim|session|encounter|time|patient|service)|"
-                      r"one claim|one (day|date|visit)|with each other|bundl\w*|unbundl\w*|ncci|ptp|"
-                      r"procedure[- ]to[- ]procedure|mutually exclusive|column (1|2|one|two))\b")
-COMPARE = re.compile(r"\b(differ\w*|difference|vs\.?|versus|compare\w*|comparison|distinguish\w*|"
-                     r"which (one|is better|should)|same as|or)\b")
-MUE_WORDS = re.compile(r"\b(mues?|medically unlikely|max(imum)?( number of)? units|units? (limit|max|maximum|cap|"
-                       r"ceiling)|(limit|max|maximum|cap|ceiling) (of|on|for) units|per (day|date of service|dos|date)|"
-                       r"units? per (day|date|dos)|most units|hitting the edit|unit edit)\b")
-UNITS_WORDS = re.compile(r"\b(how many (billable |billing |service )?units|units? (of|for|to bill|should)|"
-                         r"billing units?|bill(ing)? per)\b")
+TOGETHER = re.compile(
+    r"\b(together|same[- ](day|date|dos|visit|claim|session|encounter|time|patient|service)|"
+    r"one claim|one (day|date|visit)|with each other|bundl\w*|unbundl\w*|ncci|ptp|"
+    r"procedure[- ]to[- ]procedure|mutually exclusive|column (1|2|one|two))\b"
+)
+COMPARE = re.compile(
+    r"\b(differ\w*|difference|vs\.?|versus|compare\w*|comparison|distinguish\w*|"
+    r"which (one|is better|should)|same as|or)\b"
+)
+MUE_WORDS = re.compile(
+    r"\b(mues?|medically unlikely|max(imum)?( number of)? units|units? (limit|max|maximum|cap|"
+    r"ceiling)|(limit|max|maximum|cap|ceiling) (of|on|for) units|per (day|date of service|dos|date)|"
+    r"units? per (day|date|dos)|most units|hitting the edit|unit edit)\b"
+)
+UNITS_WORDS = re.compile(
+    r"\b(how many (billable |billing |service )?units|units? (of|for|to bill|should)|"
+    r"billing units?|bill(ing)? per)\b"
+)
 NDC_WORDS = re.compile(r"\b(ndcs?|national drug codes?)\b")
-FIND_CODE = re.compile(r"\b(code|codes|hcpcs|cpt)\b.*\b(for|of|is|used for)\b|\b(which|what) (code|hcpcs)|"
-                       r"\b(code|hcpcs|billing code) for\b|^(code|hcpcs)\b")
+FIND_CODE = re.compile(
+    r"\b(code|codes|hcpcs|cpt)\b.*\b(for|of|is|used for)\b|\b(which|what) (code|hcpcs)|"
+    r"\b(code|hcpcs|billing code) for\b|^(code|hcpcs)\b"
+)
 CPT_WORD = re.compile(r"\bcpt\b")
 QUESTION_START = re.compile(r"^(what|when|where|why|who|how|is|are|can|could|does|do|did|will|would|should|which)\b")
 # Questions about one's own coverage or account, which no code file answers.
-PERSONAL = re.compile(r"\b(my|our) (deductible|copay|co-pay|coinsurance|premium|plan|claim|bill|insurance|insurer|"
-                      r"doctor|account|password|policy|benefits?|card|refund|appeal|prescription|pharmacy|network)\b|"
-                      r"\b(phone number|password|log ?in|sign ?in|in[- ]network|open enrollment)\b")
+PERSONAL = re.compile(
+    r"\b(my|our) (deductible|copay|co-pay|coinsurance|premium|plan|claim|bill|insurance|insurer|"
+    r"doctor|account|password|policy|benefits?|card|refund|appeal|prescription|pharmacy|network)\b|"
+    r"\b(phone number|password|log ?in|sign ?in|in[- ]network|open enrollment)\b"
+)
 MODIFIER_WORD = re.compile(r"\b(modifier|modifiers|mod|mods)\b", re.I)
-PCTC_WORDS = re.compile(r"\bprofessional (and|or|&) technical (component|part)s?\b|\b(rent\w*|purchas\w*|buy|"
-                        r"bought|capped rental)\b")
+PCTC_WORDS = re.compile(
+    r"\bprofessional (and|or|&) technical (component|part)s?\b|\b(rent\w*|purchas\w*|buy|"
+    r"bought|capped rental)\b"
+)
 FILLER = re.compile(
     r"\b(what('?s| is| are)?|whats|which|is|the|a|an|hcpcs|cpt|level ii|billing|code|codes|for|of|to|use|used|"
-    r"do|does|i|we|you|can|tell|me|please|find|need|looking|bill|get|there|that|this|with)\b")
+    r"do|does|i|we|you|can|tell|me|please|find|need|looking|bill|get|there|that|this|with)\b"
+)
 CPT_LIKE = re.compile(r"(?<![a-z0-9])\d{4}[0-9ftum](?![a-z0-9])", re.I)
 ANY_CODE = re.compile(r"(?<![a-z0-9])([a-z]\d{4}|\d{4}[0-9ftum])(?![a-z0-9])", re.I)
 # ICD-10-CM: a letter, two characters, and usually a dot ("E11.9", "Z79.4", "I10"); or words that name it.
-ICD_SHAPED = re.compile(r"(?<![a-z0-9.])[a-tv-z]\d[0-9a-z](\.[0-9a-z]{1,4})(?![a-z0-9])|(?<![a-z0-9])i10(?![a-z0-9])", re.I)
+ICD_SHAPED = re.compile(
+    r"(?<![a-z0-9.])[a-tv-z]\d[0-9a-z](\.[0-9a-z]{1,4})(?![a-z0-9])|(?<![a-z0-9])i10(?![a-z0-9])", re.I
+)
 ICD_WORDS = re.compile(r"\b(icd[- ]?(10|9)?(-?cm)?|diagnosis codes?|dx codes?|diagnostic codes?)\b", re.I)
 
 NUMERIC_MODIFIERS = {"22", "25", "26", "50", "51", "52", "59", "62", "66", "76", "77", "78", "79", "80", "82", "91"}
 DOSE_WORDS = re.compile(r"\b(mg|mcg|ml|units?|grams?|gm|dose|doses|iu|vials?|minutes?|mins?|hours?|miles?)\b", re.I)
-LETTER_MODIFIER = re.compile(r"(?<![A-Za-z0-9])(TC|RT|LT|RR|NU|UE|KX|KH|KI|KJ|JW|JZ|GY|GA|GZ|XE|XP|XS|XU|QW|AS)"
-                             r"(?![A-Za-z0-9])")
+LETTER_MODIFIER = re.compile(
+    r"(?<![A-Za-z0-9])(TC|RT|LT|RR|NU|UE|KX|KH|KI|KJ|JW|JZ|GY|GA|GZ|XE|XP|XS|XU|QW|AS)"
+    r"(?![A-Za-z0-9])"
+)
 
 
 @dataclass
@@ -148,19 +230,27 @@ def _about_a_code(question: str, lowered: str, two: bool) -> tuple[str, float]:
     return ("compare", 0.6) if two else ("what_is", 0.7)
 
 
-ITEM_NOISE = re.compile(r"\b(hcpcs|cpt|codes?|bill(s|ed|ing)?|claims?|patients?|day|date|"
-                        r"per|units?|dose|given|how|many|much|does|do|is|are|can|will|would|what|who|when|which|"
-                        r"go|goes|needed|needs?|require[sd]?|required|put|add|append|apply|applies|typically|usually|"
-                        r"orders?|ordered|ordering|prescrib\w*|provid\w*|perform\w*|uses?|used|"
-                        r"creat\w*|maintain\w*|publish\w*|assign\w*|updat\w*|plus|minus)\b")
+ITEM_NOISE = re.compile(
+    r"\b(hcpcs|cpt|codes?|bill(s|ed|ing)?|claims?|patients?|day|date|"
+    r"per|units?|dose|given|how|many|much|does|do|is|are|can|will|would|what|who|when|which|"
+    r"go|goes|needed|needs?|require[sd]?|required|put|add|append|apply|applies|typically|usually|"
+    r"orders?|ordered|ordering|prescrib\w*|provid\w*|perform\w*|uses?|used|"
+    r"creat\w*|maintain\w*|publish\w*|assign\w*|updat\w*|plus|minus)\b"
+)
 
 
 def code_less_intent(question: str) -> tuple[str, str] | None:
     """(intent, the words naming the item) of a question about a code it describes instead of naming
     ("how many units of keytruda for 200 mg", "does medicare cover a cpap machine"), or None."""
     lowered = question.lower()
-    cues = [("mue", MUE_WORDS), ("units", DOSE), ("modifiers_for_code", MODIFIER_WORD), ("rvu", RULES[0][1]),
-            ("payment", RULES[1][1]), ("units", UNITS_WORDS)]
+    cues = [
+        ("mue", MUE_WORDS),
+        ("units", DOSE),
+        ("modifiers_for_code", MODIFIER_WORD),
+        ("rvu", RULES[0][1]),
+        ("payment", RULES[1][1]),
+        ("units", UNITS_WORDS),
+    ]
     cues += [(intent, pattern) for intent, pattern in RULES[2:] if intent not in ("what_is", "status", "replaced_by")]
     for intent, pattern in cues:
         if pattern.search(lowered):
@@ -225,5 +315,8 @@ def search_text(question: str) -> str:
 def leftover_words(question: str, code: str) -> list[str]:
     """The words of a question about a code besides the code, question words and filler."""
     text = FILLER.sub(" ", question.lower().replace(code.lower(), " "))
-    return [w for w in re.findall(r"[a-z][a-z'-]{2,}", text)
-            if w not in {"are", "and", "about", "mean", "meaning", "hcpcs", "please", "code", "this", "that"}]
+    return [
+        w
+        for w in re.findall(r"[a-z][a-z'-]{2,}", text)
+        if w not in {"are", "and", "about", "mean", "meaning", "hcpcs", "please", "code", "this", "that"}
+    ]

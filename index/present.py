@@ -1,6 +1,7 @@
 """Presentation: a ranking cut to one page of hits, with matched words marked, everyday names that
 explain a lay match, and the products of an NDC typed.
 """
+
 from __future__ import annotations
 
 import html
@@ -41,34 +42,69 @@ class SearchResult:
     shaped: dict | None = field(default=None, repr=False, compare=False)  # the API's body, kept when cached
 
 
-def page(ranking: Ranking, snapshot: Snapshot, weights: Weights, limit: int, offset: int,
-         highlights: bool = True) -> SearchResult:
+def page(
+    ranking: Ranking, snapshot: Snapshot, weights: Weights, limit: int, offset: int, highlights: bool = True
+) -> SearchResult:
     """The ranked list, cut to one page, with highlights unless told not to."""
     entries = [(c, how, None) for c, how in ranking.direct] + [(c, "text", s) for s, _d, c in ranking.text]
     stems = set().union(*(s.stems for s in ranking.specs)) if ranking.specs else set()
     prefixes = [s.prefix for s in ranking.specs if s.prefix]
-    hits = [_hit(ranking, snapshot, weights, code, how, score if score is not None else 1000.0 - position,
-                 (stems, prefixes) if highlights else None)
-            for position, (code, how, score) in enumerate(entries[offset:offset + limit], start=offset)]
-    return SearchResult(ranking.parsed.text, ranking.parsed.kind, ranking.total, hits, ranking.did_you_mean,
-                        outside_level_two(ranking.parsed.text))
+    hits = [
+        _hit(
+            ranking,
+            snapshot,
+            weights,
+            code,
+            how,
+            score if score is not None else 1000.0 - position,
+            (stems, prefixes) if highlights else None,
+        )
+        for position, (code, how, score) in enumerate(entries[offset : offset + limit], start=offset)
+    ]
+    return SearchResult(
+        ranking.parsed.text,
+        ranking.parsed.kind,
+        ranking.total,
+        hits,
+        ranking.did_you_mean,
+        outside_level_two(ranking.parsed.text),
+    )
 
 
-def _hit(ranking: Ranking, snapshot: Snapshot, weights: Weights, code: str, how: str, score: float,
-         marks: tuple[set[str], list[str]] | None) -> Hit:
+def _hit(
+    ranking: Ranking,
+    snapshot: Snapshot,
+    weights: Weights,
+    code: str,
+    how: str,
+    score: float,
+    marks: tuple[set[str], list[str]] | None,
+) -> Hit:
     """A Hit with the matched words of its descriptor marked (``marks``: the query's stems and typed
     prefixes), or just escaped."""
     docnum = snapshot.docnum(code)
     assert docnum is not None
     long_description = snapshot.long_of[docnum]
-    extra = (also_called(ranking, snapshot, docnum, weights.also_called) if how == "text" else
-             products(ranking, snapshot, docnum) if how == "ndc" else [])
-    return Hit(code=code, short_description=snapshot.short_of[docnum], long_description=long_description,
-               status=snapshot.status_of[docnum], kind="modifier" if len(code) == 2 else "procedure",
-               score=round(score, 4), matched=how,
-               highlight=(marked(long_description, snapshot.tokens(docnum), *marks) if marks
-                          else html.escape(long_description)),
-               also_called=extra)
+    extra = (
+        also_called(ranking, snapshot, docnum, weights.also_called)
+        if how == "text"
+        else products(ranking, snapshot, docnum)
+        if how == "ndc"
+        else []
+    )
+    return Hit(
+        code=code,
+        short_description=snapshot.short_of[docnum],
+        long_description=long_description,
+        status=snapshot.status_of[docnum],
+        kind="modifier" if len(code) == 2 else "procedure",
+        score=round(score, 4),
+        matched=how,
+        highlight=(
+            marked(long_description, snapshot.tokens(docnum), *marks) if marks else html.escape(long_description)
+        ),
+        also_called=extra,
+    )
 
 
 def also_called(ranking: Ranking, snapshot: Snapshot, docnum: int, most: int) -> list[str]:

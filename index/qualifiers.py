@@ -7,6 +7,7 @@ or purchase, disposable or reusable, one ear or both, with or without a part (A4
 A4413 with one). A query that states a qualifier
 rules out the codes that state a different one of the same family; codes that state none are left alone.
 """
+
 from __future__ import annotations
 
 import re
@@ -62,7 +63,10 @@ QUERY = _patterns(
     (r"\badults?\b", "adult"),
     (r"\bmanual\b|\bnon-?electric\b|\bhand[\s-]*(?:operated|powered|crank)\b|\bno\s+plug\b", "manual"),
     (r"\belectric\b|\bpowered\b|\bmotori[sz]ed\b|\bplugs?[\s-]+in\b|\bplug-in\b", "powered"),
-    (r"\bportable\b|\bto\s+carry\b|\bcarry\s+(?:around|with)\b|\btravel(?:ing|ling)?\b|\btrips?\b|\bon\s+the\s+go\b", "portable"),
+    (
+        r"\bportable\b|\bto\s+carry\b|\bcarry\s+(?:around|with)\b|\btravel(?:ing|ling)?\b|\btrips?\b|\bon\s+the\s+go\b",
+        "portable",
+    ),
     (r"\bstationary\b", "stationary"),
     (r"\brent(?:al|ed|ing)?\b", "rental"),
     (r"\bpurchas(?:e|ed|ing)\b|\bbuy(?:ing)?\b", "purchase"),

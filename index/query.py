@@ -2,6 +2,7 @@
 
 Pure functions on strings; no Whoosh here.
 """
+
 from __future__ import annotations
 
 import re
@@ -109,16 +110,21 @@ ICD_SHAPED_QUERY = re.compile(r"^\s*(icd[- ]?10\s*)?[a-tv-z]\d[0-9a-z]\.[0-9a-z]
 def outside_level_two(text: str) -> str | None:
     """A note for input shaped like a code of another code set (CPT, ICD-10-CM), or None."""
     if CPT_SHAPED_QUERY.match(text):
-        return ("This looks like a CPT code (AMA, Level I): this service carries HCPCS Level II codes only; "
-                "CPT descriptors are licensed by the AMA.")
+        return (
+            "This looks like a CPT code (AMA, Level I): this service carries HCPCS Level II codes only; "
+            "CPT descriptors are licensed by the AMA."
+        )
     if ICD_SHAPED_QUERY.match(text):
-        return ("This looks like an ICD-10-CM diagnosis code: this service carries HCPCS Level II procedure and "
-                "supply codes only.")
+        return (
+            "This looks like an ICD-10-CM diagnosis code: this service carries HCPCS Level II procedure and "
+            "supply codes only."
+        )
     return None
 
 
-def parse(raw: str, known_modifiers: frozenset[str] = frozenset(), max_length: int = 512,
-          prefixes: bool = True) -> ParsedQuery:
+def parse(
+    raw: str, known_modifiers: frozenset[str] = frozenset(), max_length: int = 512, prefixes: bool = True
+) -> ParsedQuery:
     """Split a query into codes, a code prefix (unless ``prefixes`` is off), modifiers and words."""
     text = normalize(raw, max_length)
     query = ParsedQuery(text=text, typing=not raw.endswith(" "))

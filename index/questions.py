@@ -4,6 +4,7 @@ two codes compared, units for a dose, the MUE ceiling, the code that replaced an
 Composed only from the records' facts (which name their CMS files); where the files are silent, the
 answer says so.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -40,9 +41,13 @@ def _pairs_between(first: dict, second: dict) -> list[dict]:
             column2 = pair["denied"]
             column1 = record["code"] if column2 == other["code"] else other["code"]
             found[(pair["setting"], column1, column2)] = {
-                "column1": column1, "column2": column2, "setting": pair["setting"],
-                "modifier_indicator": pair["modifier_indicator"], "rationale": pair["rationale"],
-                "effective": pair["effective"]}
+                "column1": column1,
+                "column2": column2,
+                "setting": pair["setting"],
+                "modifier_indicator": pair["modifier_indicator"],
+                "rationale": pair["rationale"],
+                "effective": pair["effective"],
+            }
     return sorted(found.values(), key=lambda p: (p["setting"] != "practitioner", p["setting"]))
 
 
@@ -58,34 +63,42 @@ def billed_together_answer(first: dict, second: dict) -> tuple[str, dict]:
     pairs = _pairs_between(first, second)
     facts = {"codes": [a, b], "ncci_pairs": pairs}
     if not pairs:
-        text = (f"There is no NCCI procedure-to-procedure (PTP) edit between {a} and {b} in the practitioner or "
-                f"outpatient hospital files ({PTP_EDITION}): NCCI does not stop them being billed together for the "
-                f"same patient on the same date. Each code's own limits still apply (MUEs, coverage, payer policy).")
+        text = (
+            f"There is no NCCI procedure-to-procedure (PTP) edit between {a} and {b} in the practitioner or "
+            f"outpatient hospital files ({PTP_EDITION}): NCCI does not stop them being billed together for the "
+            f"same patient on the same date. Each code's own limits still apply (MUEs, coverage, payer policy)."
+        )
         return text, facts
     never = [p for p in pairs if p["modifier_indicator"] == "0"]
     allowed = [p for p in pairs if p["modifier_indicator"] == "1"]
     parts = []
     if never:
         p = never[0]
-        parts.append(f"No: {a} and {b} cannot be billed together for the same patient on the same date on "
-                     f"{_settings(never)} claims. An NCCI procedure-to-procedure (PTP) edit pairs them with modifier "
-                     f"indicator 0, so no modifier bypasses it: {p['column2']} (column 2) is denied and {p['column1']} "
-                     f"(column 1) is paid. Reason: {p['rationale']}.")
+        parts.append(
+            f"No: {a} and {b} cannot be billed together for the same patient on the same date on "
+            f"{_settings(never)} claims. An NCCI procedure-to-procedure (PTP) edit pairs them with modifier "
+            f"indicator 0, so no modifier bypasses it: {p['column2']} (column 2) is denied and {p['column1']} "
+            f"(column 1) is paid. Reason: {p['rationale']}."
+        )
     if allowed:
         p = allowed[0]
         lead = "On " if never else "Only with a modifier, when the services are truly distinct. On "
-        parts.append(f"{lead}{_settings(allowed)} claims an NCCI procedure-to-procedure (PTP) edit pairs them with "
-                     f"modifier indicator 1: {p['column2']} (column 2) is denied when billed with {p['column1']} "
-                     f"unless a modifier such as {PTP_MODIFIERS} shows a separate encounter, anatomic site, "
-                     f"practitioner or service, and the record supports it. Reason: {p['rationale']}.")
+        parts.append(
+            f"{lead}{_settings(allowed)} claims an NCCI procedure-to-procedure (PTP) edit pairs them with "
+            f"modifier indicator 1: {p['column2']} (column 2) is denied when billed with {p['column1']} "
+            f"unless a modifier such as {PTP_MODIFIERS} shows a separate encounter, anatomic site, "
+            f"practitioner or service, and the record supports it. Reason: {p['rationale']}."
+        )
     return " ".join(parts) + f" ({PTP_EDITION}.)", facts
 
 
 def not_level_two_pair(known: dict, other: str) -> tuple[str, dict]:
     """Two codes where one is CPT-shaped: our NCCI extract pairs Level II codes only."""
-    text = (f"{other} looks like a CPT code (AMA), and the NCCI edits held here pair HCPCS Level II codes only, so "
-            f"this service cannot say whether {known['code']} and {other} may be billed together: check the full NCCI "
-            f"PTP tables on cms.gov.")
+    text = (
+        f"{other} looks like a CPT code (AMA), and the NCCI edits held here pair HCPCS Level II codes only, so "
+        f"this service cannot say whether {known['code']} and {other} may be billed together: check the full NCCI "
+        f"PTP tables on cms.gov."
+    )
     return text, {"codes": [known["code"], other], "ncci_pairs": []}
 
 
@@ -149,25 +162,37 @@ def compare_answer(first: dict, second: dict) -> tuple[str, dict]:
     mine, theirs = word_diff(first["long_description"], second["long_description"])
     parts = [f"{a} is “{_clip(first['long_description'])}”; {b} is “{_clip(second['long_description'])}”."]
     if mine and theirs:
-        parts.append(f"The difference: {a} says “{_clip(' … '.join(mine))}” where {b} says "
-                     f"“{_clip(' … '.join(theirs))}”.")
+        parts.append(
+            f"The difference: {a} says “{_clip(' … '.join(mine))}” where {b} says “{_clip(' … '.join(theirs))}”."
+        )
     elif mine or theirs:
         extra, holder = (mine, a) if mine else (theirs, b)
         parts.append(f"The difference: {holder} adds “{_clip(' … '.join(extra))}”.")
     else:
         parts.append("Their descriptors use the same words.")
     for record in (first, second):
-        status = "active" if record["status"] == "active" else f"terminated{' ' + record['terminated_date'] if record.get('terminated_date') else ''}"
-        parts.append(f"{record['code']}: {status}; Medicare payment: {_pay_brief(record)}; billed by "
-                     f"{_who_brief(record)}.")
+        status = (
+            "active"
+            if record["status"] == "active"
+            else f"terminated{' ' + record['terminated_date'] if record.get('terminated_date') else ''}"
+        )
+        parts.append(
+            f"{record['code']}: {status}; Medicare payment: {_pay_brief(record)}; billed by {_who_brief(record)}."
+        )
     pairs = _pairs_between(first, second)
     if pairs:
-        parts.append(f"NCCI pairs them (modifier indicator {pairs[0]['modifier_indicator']}): {pairs[0]['column2']} "
-                     f"is denied when billed with {pairs[0]['column1']} on the same date.")
-    facts = {"codes": [a, b], "only_in": {a: mine, b: theirs},
-             "status": {a: first["status"], b: second["status"]},
-             "payment": {a: _pay_brief(first), b: _pay_brief(second)},
-             "who": {a: _who_brief(first), b: _who_brief(second)}, "ncci_pairs": pairs}
+        parts.append(
+            f"NCCI pairs them (modifier indicator {pairs[0]['modifier_indicator']}): {pairs[0]['column2']} "
+            f"is denied when billed with {pairs[0]['column1']} on the same date."
+        )
+    facts = {
+        "codes": [a, b],
+        "only_in": {a: mine, b: theirs},
+        "status": {a: first["status"], b: second["status"]},
+        "payment": {a: _pay_brief(first), b: _pay_brief(second)},
+        "who": {a: _who_brief(first), b: _who_brief(second)},
+        "ncci_pairs": pairs,
+    }
     return " ".join(parts), facts
 
 
@@ -179,8 +204,11 @@ def replaced_by_answer(record: dict) -> tuple[str, dict]:
     code = record["code"]
     history = record.get("history") or {}
     replaced = history.get("replaced_by") or []
-    facts = {"replaced_by": replaced, "cross_references": history.get("cross_references") or [],
-             "terminated_date": record.get("terminated_date")}
+    facts = {
+        "replaced_by": replaced,
+        "cross_references": history.get("cross_references") or [],
+        "terminated_date": record.get("terminated_date"),
+    }
     if record["status"] == "active":
         return f"{code} is active in the January 2026 HCPCS file, so nothing replaces it: keep using {code}.", facts
     if replaced:
@@ -200,7 +228,11 @@ def format_ndc(ndc11: str) -> str:
 
 def _package(code: str, n: dict) -> str:
     """'100 billing units of J9271 per package (1 item of 100 units)'."""
-    per_package, per_item, items = n.get("billing_units_per_package"), n.get("billing_units_per_item"), n.get("items_per_package")
+    per_package, per_item, items = (
+        n.get("billing_units_per_package"),
+        n.get("billing_units_per_item"),
+        n.get("items_per_package"),
+    )
     if per_package is None:
         return ""
     detail = f" ({_number(items)} × {_number(per_item)} units)" if items and per_item and items != 1 else ""
@@ -216,14 +248,18 @@ def ndc_answer(written: str, records: list[dict], ndcs: list[str]) -> tuple[str,
             if n["ndc"].replace("-", "") in wanted:
                 found.append({"code": record["code"], **n})
                 package = _package(record["code"], n)
-                lines.append(f"NDC {n['ndc']} ({n['drug_name']}, {n['labeler']}) is billed with {record['code']}: "
-                             f"{record['long_description']}" + (f"; {package}" if package else "") + ".")
+                lines.append(
+                    f"NDC {n['ndc']} ({n['drug_name']}, {n['labeler']}) is billed with {record['code']}: "
+                    f"{record['long_description']}" + (f"; {package}" if package else "") + "."
+                )
     tried_forms = [format_ndc(n) for n in ndcs]
     facts = {"ndc": written, "tried": tried_forms, "matches": found}
     if not lines:
         tried = ", ".join(tried_forms)
-        return (f"NDC {written} (read as {tried}) is not in the {NDC_EDITION}, which lists only the Part B drugs "
-                f"Medicare pays at ASP. Search the drug's name instead to find its code."), facts
+        return (
+            f"NDC {written} (read as {tried}) is not in the {NDC_EDITION}, which lists only the Part B drugs "
+            f"Medicare pays at ASP. Search the drug's name instead to find its code."
+        ), facts
     return " ".join(lines) + f" ({NDC_EDITION}.)", facts
 
 
@@ -232,12 +268,15 @@ def ndcs_of_code(record: dict, most: int = 8) -> tuple[str, dict]:
     code, ndcs = record["code"], record.get("ndcs") or []
     facts = {"ndcs": ndcs}
     if not ndcs:
-        return (f"The {NDC_EDITION} lists no NDC for {code} ({record['long_description']}): it covers only Part B "
-                f"drugs paid at ASP."), facts
+        return (
+            f"The {NDC_EDITION} lists no NDC for {code} ({record['long_description']}): it covers only Part B "
+            f"drugs paid at ASP."
+        ), facts
     listed = "; ".join(f"{n['ndc']} {n['drug_name']} ({n['labeler']})" for n in ndcs[:most])
     more = f", and {len(ndcs) - most} more" if len(ndcs) > most else ""
-    return (f"{len(ndcs)} NDC{'s' if len(ndcs) != 1 else ''} are billed with {code} in the {NDC_EDITION}: "
-            f"{listed}{more}."), facts
+    return (
+        f"{len(ndcs)} NDC{'s' if len(ndcs) != 1 else ''} are billed with {code} in the {NDC_EDITION}: {listed}{more}."
+    ), facts
 
 
 def unknown_codes_answer(codes: list[str], known: list[dict]) -> str:
@@ -245,5 +284,7 @@ def unknown_codes_answer(codes: list[str], known: list[dict]) -> str:
     missing = [c for c in codes if c not in {r["code"] for r in known}]
     names = " and ".join(missing)
     have = "; ".join(f"{r['code']} is a {kind_phrase(r)}: {r['long_description']}" for r in known)
-    return (f"{names} {'is' if len(missing) == 1 else 'are'} not in the HCPCS Level II code set (January 2026), so "
-            f"this cannot be answered for both codes." + (f" {have}." if have else ""))
+    return (
+        f"{names} {'is' if len(missing) == 1 else 'are'} not in the HCPCS Level II code set (January 2026), so "
+        f"this cannot be answered for both codes." + (f" {have}." if have else "")
+    )

@@ -4,6 +4,7 @@ Order: exact codes, then a code prefix's codes in code order (active first), the
 matches, then words ranked by IDF-weighted coverage and BM25F over weighted fields, times the factors
 (index.factors) and a phrase bonus for the leading codes.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -39,8 +40,15 @@ def counted_places(parsed: ParsedQuery, snapshot: Snapshot) -> list[int]:
     words = parsed.words
 
     def typing_last(i: int) -> bool:
-        return (parsed.typing and i == len(words) - 1 and i > 0 and len(words[i]) >= 2 and words[i].isalpha()
-                and any(w not in STOP_WORDS for w in words[:i]) and bool(snapshot.completions(words[i])))
+        return (
+            parsed.typing
+            and i == len(words) - 1
+            and i > 0
+            and len(words[i]) >= 2
+            and words[i].isalpha()
+            and any(w not in STOP_WORDS for w in words[:i])
+            and bool(snapshot.completions(words[i]))
+        )
 
     return [i for i, w in enumerate(words) if w not in STOP_WORDS or typing_last(i)]
 
@@ -54,7 +62,7 @@ def prefix_codes(prefix: str, snapshot: Snapshot) -> list[str]:
     """Codes starting with a prefix: active ones in code order, then terminated."""
     codes = snapshot.codes
     matching = []
-    for code in codes[bisect.bisect_left(codes, prefix):]:
+    for code in codes[bisect.bisect_left(codes, prefix) :]:
         if not code.startswith(prefix):
             break
         matching.append(code)
@@ -76,7 +84,11 @@ def suggestion(parsed: ParsedQuery, snapshot: Snapshot, weights: Weights) -> str
     """The query with unknown words replaced by their likeliest spelling."""
     changed, out = False, []
     for word in parsed.words:
-        fixes = corrections(word, snapshot, weights) if may_be_typo(word, snapshot.document_frequency(word), weights) else []
+        fixes = (
+            corrections(word, snapshot, weights)
+            if may_be_typo(word, snapshot.document_frequency(word), weights)
+            else []
+        )
         out.append(fixes[0] if fixes else word)
         changed |= bool(fixes)
     return " ".join(out) if changed else None
@@ -92,7 +104,9 @@ class TextMatches:
     suggest: bool  # a typo was fixed or the best score is low: offer "did you mean"
 
 
-def _weights_from_matches(specs: list[WordSpec], values: list[np.ndarray], snapshot: Snapshot, weights: Weights) -> None:
+def _weights_from_matches(
+    specs: list[WordSpec], values: list[np.ndarray], snapshot: Snapshot, weights: Weights
+) -> None:
     """A word no code says may still match through an expansion ("hfcwo" -> high frequency chest wall
     oscillation) or a word close in meaning ("drink" -> alcohol): it weighs as much as the codes it
     matches. Otherwise it is noise ("grandma's"), not a rare term."""
@@ -104,8 +118,9 @@ def _weights_from_matches(specs: list[WordSpec], values: list[np.ndarray], snaps
             spec.weight = snapshot.coverage_idf(matches) if matches else 1.0
 
 
-def _coverage(specs: list[WordSpec], values: list[np.ndarray], snapshot: Snapshot,
-              weights: Weights) -> tuple[np.ndarray, np.ndarray]:
+def _coverage(
+    specs: list[WordSpec], values: list[np.ndarray], snapshot: Snapshot, weights: Weights
+) -> tuple[np.ndarray, np.ndarray]:
     """(IDF-weighted coverage of the query's words, summed BM25F), per code."""
     covered, bm25 = np.zeros(snapshot.size), np.zeros(snapshot.size)
     for spec, value in zip(specs, values):
@@ -120,8 +135,15 @@ def _coverage(specs: list[WordSpec], values: list[np.ndarray], snapshot: Snapsho
     return covered, bm25
 
 
-def text_matches(parsed: ParsedQuery, places: list[int], snapshot: Snapshot, weights: Weights,
-                 status: str | None, needed: int, every_word: bool = False) -> TextMatches:
+def text_matches(
+    parsed: ParsedQuery,
+    places: list[int],
+    snapshot: Snapshot,
+    weights: Weights,
+    status: str | None,
+    needed: int,
+    every_word: bool = False,
+) -> TextMatches:
     """(score, docnum, code) of text matches: IDF-weighted coverage of the query's words,
     then BM25F over the weighted fields, times the factors and proximity."""
     words = [parsed.words[i] for i in places]
@@ -156,7 +178,7 @@ def text_matches(parsed: ParsedQuery, places: list[int], snapshot: Snapshot, wei
         rest = rest * factor(ctx, candidates)
     scores *= rest
     # Proximity can lift a score by a few percent: check it for the leading codes only.
-    lead = candidates[np.argsort(-scores)[:weights.proximity_checked]]
+    lead = candidates[np.argsort(-scores)[: weights.proximity_checked]]
     bonus = phrase_bonus(ctx, set(lead.tolist()))
     if bonus:
         where = np.flatnonzero(np.isin(candidates, list(bonus)))
@@ -175,8 +197,12 @@ def merged_fragments(words: list[str], snapshot: Snapshot, typing: bool = False)
         being_typed = typing and i == len(words) - 1 and len(word) <= 2
         if out and word.isalpha() and out[-1].isalpha() and min(len(out[-1]), len(word)) <= 2 and not being_typed:
             joined = out[-1] + word
-            if (joined in snapshot.vocabulary or joined in snapshot.clinical or joined in snapshot.lay
-                    or snapshot.document_frequency(joined)):
+            if (
+                joined in snapshot.vocabulary
+                or joined in snapshot.clinical
+                or joined in snapshot.lay
+                or snapshot.document_frequency(joined)
+            ):
                 out[-1] = joined
                 continue
         out.append(word)
@@ -206,13 +232,25 @@ def first_letter(letter: str, snapshot: Snapshot, status: str | None) -> list[tu
     return snapshot.memo[key]
 
 
-def rank(parsed: ParsedQuery, snapshot: Snapshot, weights: Weights, status: str | None = None,
-         needed: int = 0, every_word: bool = False) -> Ranking:
+def rank(
+    parsed: ParsedQuery,
+    snapshot: Snapshot,
+    weights: Weights,
+    status: str | None = None,
+    needed: int = 0,
+    every_word: bool = False,
+) -> Ranking:
     """Everything one query ranks to, at least ``needed`` text matches deep (``every_word``: only codes
     matching every word, when any does)."""
     parsed = understood(parsed, snapshot)
-    if not parsed.codes and not parsed.prefix and len(parsed.words) == 1 and len(parsed.words[0]) == 1 \
-            and parsed.words[0].isalpha() and not parsed.modifiers:
+    if (
+        not parsed.codes
+        and not parsed.prefix
+        and len(parsed.words) == 1
+        and len(parsed.words[0]) == 1
+        and parsed.words[0].isalpha()
+        and not parsed.modifiers
+    ):
         letter = first_letter(parsed.words[0], snapshot, status)
         return Ranking(parsed, letter, [], len(letter))
     direct = direct_codes(parsed, snapshot, status)

@@ -1,4 +1,5 @@
 """The marshmallow schema every corpus record must pass before it is indexed."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,19 @@ from pathlib import Path
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 CODE_PATTERN = r"^([A-CE-V][0-9]{4}|[A-Z0-9]{2})$"
-FAQ_INTENTS = ["what_is", "who_uses", "when_used", "status", "rvu", "modifiers_for_code", "payment", "coverage",
-               "units", "mue", "billed_together"]
+FAQ_INTENTS = [
+    "what_is",
+    "who_uses",
+    "when_used",
+    "status",
+    "rvu",
+    "modifiers_for_code",
+    "payment",
+    "coverage",
+    "units",
+    "mue",
+    "billed_together",
+]
 
 
 class Coded(Schema):
@@ -169,8 +181,9 @@ class CodeRecord(Schema):
 RECORD_SCHEMA = CodeRecord()
 
 
-def checked_line(path: Path, number: int, line: str, schema: Schema, error: type[Exception],
-                 noun: str) -> tuple[dict, dict]:
+def checked_line(
+    path: Path, number: int, line: str, schema: Schema, error: type[Exception], noun: str
+) -> tuple[dict, dict]:
     """(the object as written, as loaded) of one JSON line checked against a schema; ``error`` is raised
     with ``file:line: reason`` (and the field, and the record's code when it has one)."""
     try:

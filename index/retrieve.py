@@ -1,6 +1,7 @@
 """Retrieval: for one expanded query word, its BM25F score in every code (0 where it does not match),
 over all the ways it can match, and the partial credit of words close in meaning.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -49,7 +50,9 @@ def _completed(spec: WordSpec, snapshot: Snapshot, weights: Weights, value: np.n
             stemmed = stem(text)
             for name, boost in spec.boosts.items():
                 where, units = snapshot.scored(name, stemmed)
-                np.maximum.at(completed, where, weights.completion_share * boost * snapshot.bm25_idf(len(where)) * units)
+                np.maximum.at(
+                    completed, where, weights.completion_share * boost * snapshot.bm25_idf(len(where)) * units
+                )
         completed[ids] = np.maximum(completed[ids], floor)
     np.copyto(value, np.where(value > 0, value, completed))
 

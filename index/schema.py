@@ -1,4 +1,5 @@
 """The Whoosh schema and its analyzers, defined once."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from whoosh.index import FileIndex
 from .text import STOP_WORDS
 
 SCHEMA_VERSION = 6
+
 
 @contextmanager
 def committed(ix: FileIndex, **options) -> Iterator:

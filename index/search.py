@@ -13,6 +13,7 @@
 
 This module keeps the names the service and the scripts import.
 """
+
 from __future__ import annotations
 
 from .handle import CodeIndex, IndexUnavailable

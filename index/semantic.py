@@ -4,6 +4,7 @@ The table (corpus/vocab/word_neighbors.json.gz, made by scripts/build_word_neigh
 all-MiniLM-L6-v2) maps a lower-case word to its nearest index-vocabulary words and their
 cosine similarities. Reading it needs neither torch nor the model.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -15,8 +16,9 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "corpus" / "vocab" / "wo
 _table: dict[str, list[tuple[str, float]]] | None = None
 
 
-def load_neighbors(path: str | Path = DEFAULT_PATH, min_sim: float = 0.0,
-                   top_k: int | None = None) -> dict[str, list[tuple[str, float]]]:
+def load_neighbors(
+    path: str | Path = DEFAULT_PATH, min_sim: float = 0.0, top_k: int | None = None
+) -> dict[str, list[tuple[str, float]]]:
     """{word: [(neighbor, sim), ...]} best first, keeping sims >= min_sim and at most top_k each.
 
     A missing file gives an empty table (the search then works without neighbours).

@@ -1,6 +1,7 @@
 """One opened build, read into memory: stored columns, BM25 length norms, cached postings and the
 query-time vocabulary. It holds no ranking decisions; one thread uses it.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -48,8 +49,13 @@ class Snapshot:
         self.vocabulary, self.clinical, self.lay, self.mined = load_vocabulary(folder)
         # Word pairs of our multi-word everyday and drug names ("solu medrol", "depo medrol"): inside
         # such a pair a word is not expanded on its own ("medrol" alone means the oral tablets).
-        self.glossary_pairs = {pair for names in self.glossary_of for name in names
-                               for tokens in [words(name)] for pair in zip(tokens, tokens[1:])}
+        self.glossary_pairs = {
+            pair
+            for names in self.glossary_of
+            for name in names
+            for tokens in [words(name)]
+            for pair in zip(tokens, tokens[1:])
+        }
         self.neighbors = load_neighbors(folder / NEIGHBORS)
         self.spelled_out = self._load_spelled_out(folder)
         lexicon = (t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("words"))
@@ -77,13 +83,20 @@ class Snapshot:
         self.short_of = [v.decode("utf-8") if v else "" for v in reader.column_reader("short_description")]
         self.long_of = [v.decode("utf-8") if v else "" for v in reader.column_reader("long_description")]
         # docnum -> qualifiers by family, for the few hundred codes that state any ("per diem", "group").
-        self.qualifiers_of = {d: found for d, text in enumerate(self.long_of) if (found := by_family(descriptor_qualifiers(text)))}
-        self.glossary_of = ([v.decode("utf-8").split("\n") if v else [] for v in reader.column_reader("glossary")]
-                            if reader.has_column("glossary") else [[] for _ in self.code_of])
+        self.qualifiers_of = {
+            d: found for d, text in enumerate(self.long_of) if (found := by_family(descriptor_qualifiers(text)))
+        }
+        self.glossary_of = (
+            [v.decode("utf-8").split("\n") if v else [] for v in reader.column_reader("glossary")]
+            if reader.has_column("glossary")
+            else [[] for _ in self.code_of]
+        )
         self.size = len(self.code_of)
         self.live_mask = np.array([bool(code) for code in self.code_of])
-        self.status_mask = {status: self.live_mask & np.array([st == status for st in self.status_of])
-                            for status in ("active", "terminated")}
+        self.status_mask = {
+            status: self.live_mask & np.array([st == status for st in self.status_of])
+            for status in ("active", "terminated")
+        }
         self.doc_of = {code: docnum for docnum, code in enumerate(self.code_of) if code}
         self.codes = sorted(self.doc_of)
         self.code_array = np.array([code or "" for code in self.code_of])  # for sorting ties by code
@@ -95,22 +108,32 @@ class Snapshot:
         live = [lengths for code, lengths in zip(self.code_of, self.lengths_of) if code]
         self.average_length = [max(1.0, sum(x[i] for x in live) / max(1, len(live))) for i in range(len(TEXT_FIELDS))]
         k1, b = self.weights.k1, self.weights.b
-        self.norm_of = [np.array([k1 * (1 - b + b * lengths[i] / self.average_length[i]) for lengths in self.lengths_of])
-                        for i in range(len(TEXT_FIELDS))]
+        self.norm_of = [
+            np.array([k1 * (1 - b + b * lengths[i] / self.average_length[i]) for lengths in self.lengths_of])
+            for i in range(len(TEXT_FIELDS))
+        ]
 
     def _load_spelled_out(self, folder: Path) -> dict[tuple[str, ...], set[str]]:
         """The spelled-out phrases the build found for our abbreviations (computed here for an older build)."""
         path = folder / SPELLED_OUT
         if path.is_file():
             return {tuple(key.split()): set(abbrs) for key, abbrs in json.loads(path.read_text()).items()}
-        return spelled_out_table(self.vocabulary, self.clinical, self.lay, self.mined,
-                                 self.reader, SPELLED_OUT_MAX_FREQUENCY)
+        return spelled_out_table(
+            self.vocabulary, self.clinical, self.lay, self.mined, self.reader, SPELLED_OUT_MAX_FREQUENCY
+        )
 
     def release(self) -> None:
         """Close the files and drop every cache and column, so a replaced build leaves no memory behind."""
         self.close()
-        for name in ("scored", "positions", "name_stems", "completions", "document_frequency", "part_frequency",
-                     "tokens"):
+        for name in (
+            "scored",
+            "positions",
+            "name_stems",
+            "completions",
+            "document_frequency",
+            "part_frequency",
+            "tokens",
+        ):
             getattr(self, name).cache_clear()
         self.results.clear()
         self.memo.clear()
@@ -171,8 +194,10 @@ class Snapshot:
     def _name_stems(self, docnum: int) -> tuple[frozenset[str], tuple[tuple[str, frozenset[str]], ...]]:
         """(stems of a code's long descriptor, (name, its stems) for each of its everyday and drug
         names). Cached per build."""
-        return (frozenset(stem(w) for w in words(self.long_of[docnum])),
-                tuple((name, frozenset(stem(w) for w in words(name))) for name in self.glossary_of[docnum]))
+        return (
+            frozenset(stem(w) for w in words(self.long_of[docnum])),
+            tuple((name, frozenset(stem(w) for w in words(name))) for name in self.glossary_of[docnum]),
+        )
 
     def _completions(self, prefix: str) -> tuple[str, ...]:
         """The index words a typed prefix may be completing, the most used first (at most
@@ -206,13 +231,17 @@ class Snapshot:
         return self._part_frequency(part)
 
     def _part_frequency(self, part: str) -> int:
-        return max([self.document_frequency(part)] + [self.reader.doc_frequency(name, stem(part)) for name in TEXT_FIELDS])
+        return max(
+            [self.document_frequency(part)] + [self.reader.doc_frequency(name, stem(part)) for name in TEXT_FIELDS]
+        )
 
     def _tokens(self, docnum: int) -> tuple[tuple[int, int, str, str], ...]:
         """(start, end, lower-cased word, stem) of every word of a code's long descriptor, for highlighting.
         Cached per build."""
-        return tuple((m.start(), m.end(), m.group(0).lower(), stem(m.group(0).lower()))
-                     for m in TEXT_WORD.finditer(self.long_of[docnum]))
+        return tuple(
+            (m.start(), m.end(), m.group(0).lower(), stem(m.group(0).lower()))
+            for m in TEXT_WORD.finditer(self.long_of[docnum])
+        )
 
 
 OpenIndex = Snapshot  # the name the rest of the code base and its tests know

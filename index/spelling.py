@@ -4,6 +4,7 @@ Whoosh's corrector walks the lexicon with an automaton (about 13 ms a word here)
 keeps the vocabulary in memory, bucketed by first letter, and ranks candidates with
 rapidfuzz's Levenshtein distance (C++), then by how many codes use them.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -29,6 +30,7 @@ class Speller:
         """Up to ``limit`` words within ``maxdist`` edits (same first letter), closest and most used first."""
         bucket = self.by_letter.get(word[:1], [])
         found = process.extract(word, bucket, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=20)
-        ranked = sorted((distance, -self.frequency(candidate), candidate)
-                        for candidate, distance, _i in found if candidate != word)
+        ranked = sorted(
+            (distance, -self.frequency(candidate), candidate) for candidate, distance, _i in found if candidate != word
+        )
         return tuple(candidate for _d, _f, candidate in ranked[:limit])

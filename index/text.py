@@ -3,6 +3,7 @@ classified" pattern, shared by the build, query parsing, ranking, highlighting, 
 
 Pure functions on strings; no index here.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,13 +17,19 @@ WORD = re.compile(r"[a-z0-9]+")
 # Words as highlighting finds them in descriptor text (any case).
 TEXT_WORD = re.compile(r"[A-Za-z0-9]+")
 # Words that carry no meaning in a code search ("code for a ...", "hcpcs ...").
-STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"code", "codes", "hcpcs", "cpt", "per", "w", "wo"} | frozenset("""
+STOP_WORDS = (
+    frozenset(analysis.STOP_WORDS)
+    | {"code", "codes", "hcpcs", "cpt", "per", "w", "wo"}
+    | frozenset(
+        """
     about again all also am any around because been being both but could did do does doing
     during each every few get gets getting got had has having he her here hers him his how i into its just
     me more most my need needs now once only other our own put same she should so some
     someone something such than their them then there these they those through too until very
     was were what where which while who whom why would
-    """.split())
+    """.split()
+    )
+)
 # Filler words of a descriptor, skipped when mining abbreviations from short/long descriptor pairs.
 DESCRIPTOR_FILLER = frozenset(
     "a an and are as at be by for from in into is it of on or per the to with w wo "
@@ -41,8 +48,16 @@ NEGATIONS = frozenset({"no", "not", "without", "none", "never", "declined", "ref
 DESCRIPTOR_NEGATION = re.compile(r"\b(" + "|".join(sorted(NEGATIONS - {"without"})) + r")\b", re.I)
 NOT_OTHERWISE = re.compile(r"\bnot otherwise (classified|specified)\b", re.I)
 NOC_WORDS = re.compile(r"\b(not otherwise|noc|unlisted)\b", re.I)
-IRREGULAR_PLURALS = {"feet": "foot", "children": "child", "women": "woman", "men": "man",
-                     "people": "person", "mice": "mouse", "geese": "goose", "lice": "louse"}
+IRREGULAR_PLURALS = {
+    "feet": "foot",
+    "children": "child",
+    "women": "woman",
+    "men": "man",
+    "people": "person",
+    "mice": "mouse",
+    "geese": "goose",
+    "lice": "louse",
+}
 
 stem = lru_cache(maxsize=100_000)(porter_stem)  # Porter stemming is pure and hot
 

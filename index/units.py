@@ -2,6 +2,7 @@
 dose converted into it with the arithmetic shown, partial units rounded as CMS instructs, and the
 medically unlikely edit (MUE) of each setting with what its adjudication indicator means.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,11 +15,11 @@ from .facts import SETTING_NAMES
 MUE_EDITION = "CMS NCCI medically unlikely edits, July 2024"
 MAI_MEANING = {
     "1": "a claim-line edit: units above it on one line are denied, and the same code on another line with an "
-         "appropriate modifier (such as 76, 91, RT/LT or anatomic modifiers) may be paid",
+    "appropriate modifier (such as 76, 91, RT/LT or anatomic modifiers) may be paid",
     "2": "a date-of-service edit based on policy: units above it on one date are denied and CMS does not pay them "
-         "on appeal",
+    "on appeal",
     "3": "a date-of-service edit based on clinical judgement: units above it on one date are denied, and may be "
-         "paid on appeal when the medical record shows they were medically necessary",
+    "paid on appeal when the medical record shows they were medically necessary",
 }
 
 
@@ -29,13 +30,16 @@ VOLUME = {"ml": 1.0, "cc": 1.0, "milliliter": 1.0, "millilitre": 1.0, "l": 1000.
 UNITS = {"unit": 1.0, "iu": 1.0, "international unit": 1.0, "usp unit": 1.0, "million unit": 1e6}
 TIME = {"minute": 1.0, "min": 1.0, "hour": 60.0, "hr": 60.0}
 MEASURES = {"mass": MASS, "volume": VOLUME, "units": UNITS, "time": TIME, "miles": {"mile": 1.0}}
-UNIT_WORD = (r"(mcg|micrograms?|mg|milligrams?|gm|grams?|g|ml|milliliters?|millilitres?|cc|liters?|litres?|l|"
-             r"million units?|international units?|usp units?|units?|iu|minutes?|mins?|hours?|hrs?|miles?)")
+UNIT_WORD = (
+    r"(mcg|micrograms?|mg|milligrams?|gm|grams?|g|ml|milliliters?|millilitres?|cc|liters?|litres?|l|"
+    r"million units?|international units?|usp units?|units?|iu|minutes?|mins?|hours?|hrs?|miles?)"
+)
 AMOUNT = r"(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
 DOSE = re.compile(AMOUNT + r"\s*-?\s*" + UNIT_WORD + r"(?![\w-])", re.I)
 BILLING_UNIT = re.compile(r"^(?:(up to|per)\s+)?" + AMOUNT + r"\s*" + UNIT_WORD + r"$", re.I)
-DESCRIPTOR_UNIT = re.compile(r"(?:,|\bper\b|\beach\b)\s*(up to\s+)?" + AMOUNT + r"?\s*" + UNIT_WORD
-                             + r"(?![\w-])", re.I)
+DESCRIPTOR_UNIT = re.compile(
+    r"(?:,|\bper\b|\beach\b)\s*(up to\s+)?" + AMOUNT + r"?\s*" + UNIT_WORD + r"(?![\w-])", re.I
+)
 # "4 liters per minute", "50 ml or greater per hour": a rate, not what one unit of the code is.
 RATE_BEFORE = re.compile(r"\d\s*(mcg|mg|gm?|grams?|ml|cc|l|liters?|litres?|units?|iu)\b[^,;]*$", re.I)
 
@@ -64,16 +68,28 @@ def billing_unit(record: dict) -> dict | None:
     if asp:
         match = BILLING_UNIT.match(asp.strip())
         if match and (unit := _unit_name(match.group(3))):
-            return {"amount": _amount(match.group(2)), "unit": unit[1], "measure": unit[0], "text": asp.strip(),
-                    "up_to": (match.group(1) or "").lower() == "up to", "source": "asp"}
+            return {
+                "amount": _amount(match.group(2)),
+                "unit": unit[1],
+                "measure": unit[0],
+                "text": asp.strip(),
+                "up_to": (match.group(1) or "").lower() == "up to",
+                "source": "asp",
+            }
     if asp:  # the ASP file's unit, when it is not one amount ("2.5 MG/0.5 MG", "PER VIAL"), is not a mass to divide by
         return {"amount": None, "unit": None, "measure": None, "text": asp.strip(), "up_to": False, "source": "asp"}
     match = _descriptor_unit(record["long_description"])
     if match and (unit := _unit_name(match.group(3))):
         amount = _amount(match.group(2)) if match.group(2) else 1.0
         text = match.group(0).lstrip(",").strip()
-        return {"amount": amount, "unit": unit[1], "measure": unit[0], "text": text,
-                "up_to": bool(match.group(1)), "source": "hcpcs"}
+        return {
+            "amount": amount,
+            "unit": unit[1],
+            "measure": unit[0],
+            "text": text,
+            "up_to": bool(match.group(1)),
+            "source": "hcpcs",
+        }
     return None
 
 
@@ -81,8 +97,9 @@ def _descriptor_unit(text: str) -> re.Match | None:
     """The last "..., 50 mg" or "per 15 minutes" of a descriptor that is not part of a rate."""
     found = None
     for match in DESCRIPTOR_UNIT.finditer(text):
-        rate = match.group(0).lstrip(",").strip().lower().startswith("per") and \
-            RATE_BEFORE.search(text[max(0, match.start() - 40):match.start()])
+        rate = match.group(0).lstrip(",").strip().lower().startswith("per") and RATE_BEFORE.search(
+            text[max(0, match.start() - 40) : match.start()]
+        )
         if not rate:
             found = match
     return found
@@ -94,8 +111,12 @@ def dose_in(question: str, code: str) -> dict | None:
     for match in DOSE.finditer(text):
         unit = _unit_name(match.group(2))
         if unit:
-            return {"amount": _amount(match.group(1)), "unit": unit[1], "measure": unit[0],
-                    "text": f"{match.group(1)} {match.group(2)}"}
+            return {
+                "amount": _amount(match.group(1)),
+                "unit": unit[1],
+                "measure": unit[0],
+                "text": f"{match.group(1)} {match.group(2)}",
+            }
     return None
 
 
@@ -124,8 +145,10 @@ def _mue_ceiling(record: dict) -> str:
     mue = [m for m in record.get("mue") or [] if m["units"] > 0]
     if not mue:
         return ""
-    listed = "; ".join(f"{m['units']} unit{'s' if m['units'] != 1 else ''} from "
-                       f"{SETTING_NAMES.get(m['setting'], m['setting'])}" for m in mue)
+    listed = "; ".join(
+        f"{m['units']} unit{'s' if m['units'] != 1 else ''} from {SETTING_NAMES.get(m['setting'], m['setting'])}"
+        for m in mue
+    )
     return f"Ceiling: the MUE allows at most {listed} per patient per day ({MUE_EDITION})."
 
 
@@ -136,21 +159,31 @@ def units_answer(record: dict, question: str) -> tuple[str, dict]:
     dose = dose_in(question, code)
     facts = {"billing_unit": unit, "dose": dose, "units": None, "mue": record.get("mue") or []}
     if unit is None:
-        text = (f"{code} ({record['long_description']}) states no dose or quantity per unit, so one unit is one "
-                f"{'item or service' if record['kind'] == 'procedure' else 'use'} unless the payer says otherwise.")
+        text = (
+            f"{code} ({record['long_description']}) states no dose or quantity per unit, so one unit is one "
+            f"{'item or service' if record['kind'] == 'procedure' else 'use'} unless the payer says otherwise."
+        )
         return " ".join(filter(None, [text, _mue_ceiling(record)])), facts
-    per = f"{code} is billed per {_unit_phrase(unit)}" + (" (the ASP file's billing unit)" if unit["source"] == "asp" else "")
+    per = f"{code} is billed per {_unit_phrase(unit)}" + (
+        " (the ASP file's billing unit)" if unit["source"] == "asp" else ""
+    )
     if unit["amount"] is None:
-        text = (f"{per}: one unit is one such dose, package or item, not a single amount a dose can be divided by, so "
-                f"bill one unit for each {unit['text'].lower()} given.")
+        text = (
+            f"{per}: one unit is one such dose, package or item, not a single amount a dose can be divided by, so "
+            f"bill one unit for each {unit['text'].lower()} given."
+        )
         return " ".join(filter(None, [text, _mue_ceiling(record)])), facts
     if dose is None:
         each = re.sub(r"^(up to|per|each)\s+", "", unit["text"].lower())
-        text = f"{per}: one unit for each {each}; for example, {_quantity(unit['amount'] * 4, unit['unit'])} is 4 units."
+        text = (
+            f"{per}: one unit for each {each}; for example, {_quantity(unit['amount'] * 4, unit['unit'])} is 4 units."
+        )
         return " ".join(filter(None, [text, _mue_ceiling(record)])), facts
     if dose["measure"] != unit["measure"]:
-        text = (f"{per}, and a dose in {dose['unit']} does not convert to {unit['unit']} without the product's "
-                f"concentration: convert the dose to {unit['unit']} first.")
+        text = (
+            f"{per}, and a dose in {dose['unit']} does not convert to {unit['unit']} without the product's "
+            f"concentration: convert the dose to {unit['unit']} first."
+        )
         return " ".join(filter(None, [text, _mue_ceiling(record)])), facts
     table = MEASURES[dose["measure"]]
     in_units = dose["amount"] * table[dose["unit"]] / table[unit["unit"]]
@@ -158,25 +191,32 @@ def units_answer(record: dict, question: str) -> tuple[str, dict]:
     count = max(1, math.ceil(round(exact, 6)))
     facts["units"] = count
     converted = "" if dose["unit"] == unit["unit"] else f" = {_quantity(in_units, unit['unit'])}"
-    arithmetic = (f"{dose['text']}{converted} ÷ {_quantity(unit['amount'], unit['unit'])} per unit = "
-                  f"{_number(exact)}")
+    arithmetic = f"{dose['text']}{converted} ÷ {_quantity(unit['amount'], unit['unit'])} per unit = {_number(exact)}"
     if abs(exact - round(exact)) < 1e-6 and exact >= 1:
         text = f"Bill {count} unit{'s' if count != 1 else ''} of {code}: {arithmetic}. {per}."
     elif dose["measure"] == "time":
-        text = (f"{dose['text']} of {code} is {_number(exact)} units ({arithmetic}); rules for a partial time unit "
-                f"differ by service, so check the code's instructions before rounding. {per}.")
+        text = (
+            f"{dose['text']} of {code} is {_number(exact)} units ({arithmetic}); rules for a partial time unit "
+            f"differ by service, so check the code's instructions before rounding. {per}."
+        )
     else:
-        text = (f"Bill {count} unit{'s' if count != 1 else ''} of {code}: {arithmetic}, and CMS has a partial unit "
-                f"rounded up to the next whole unit (a dose below one unit is billed as 1). {per}.")
+        text = (
+            f"Bill {count} unit{'s' if count != 1 else ''} of {code}: {arithmetic}, and CMS has a partial unit "
+            f"rounded up to the next whole unit (a dose below one unit is billed as 1). {per}."
+        )
     asp = (record.get("payment") or {}).get("asp") or {}
     if asp.get("limit_usd") and unit["source"] == "asp":
         total = Decimal(str(asp.get("limit_text") or asp["limit_usd"])) * count  # exact: money() rounds half-up
-        text += (f" At the January 2026 ASP payment limit of ${asp['limit_text']} per unit, {count} units come to "
-                 f"{money(float(total))}.")
+        text += (
+            f" At the January 2026 ASP payment limit of ${asp['limit_text']} per unit, {count} units come to "
+            f"{money(float(total))}."
+        )
     over = [m for m in record.get("mue") or [] if 0 < m["units"] < count]
     if over:
-        text += (f" That is above the MUE of {over[0]['units']} units per day for "
-                 f"{SETTING_NAMES.get(over[0]['setting'], over[0]['setting'])}: check the dose and document it.")
+        text += (
+            f" That is above the MUE of {over[0]['units']} units per day for "
+            f"{SETTING_NAMES.get(over[0]['setting'], over[0]['setting'])}: check the dose and document it."
+        )
     return " ".join(filter(None, [text, _mue_ceiling(record) if not over else ""])), facts
 
 
@@ -185,8 +225,14 @@ def units_answer(record: dict, question: str) -> tuple[str, dict]:
 SETTING_WORDS = [
     ("dme supplier", re.compile(r"\b(dme|dmepos|suppliers?|equipment compan\w*)\b", re.I)),
     ("outpatient hospital", re.compile(r"\b(hospitals?|outpatient|opps|facility|facilities|hopds?|ub-?04)\b", re.I)),
-    ("practitioner", re.compile(r"\b(physicians?|practitioners?|professionals?|doctors?|offices?|clinics?|providers?|"
-                                r"cms-?1500|1500)\b", re.I)),
+    (
+        "practitioner",
+        re.compile(
+            r"\b(physicians?|practitioners?|professionals?|doctors?|offices?|clinics?|providers?|"
+            r"cms-?1500|1500)\b",
+            re.I,
+        ),
+    ),
 ]
 
 
@@ -202,10 +248,14 @@ def _mue_line(code: str, m: dict) -> str:
     """One setting's MUE in words."""
     who = SETTING_NAMES.get(m["setting"], m["setting"])
     if m["units"] == 0:
-        return (f"for {who} the MUE of {code} is 0 units: the code is not payable in that setting "
-                f"(rationale: {m['rationale']})")
-    return (f"for {who} the MUE of {code} is {m['units']} unit{'s' if m['units'] != 1 else ''} per patient per "
-            f"day (MAI {m['mai']}, {m['mai_description']}; rationale: {m['rationale']})")
+        return (
+            f"for {who} the MUE of {code} is 0 units: the code is not payable in that setting "
+            f"(rationale: {m['rationale']})"
+        )
+    return (
+        f"for {who} the MUE of {code} is {m['units']} unit{'s' if m['units'] != 1 else ''} per patient per "
+        f"day (MAI {m['mai']}, {m['mai_description']}; rationale: {m['rationale']})"
+    )
 
 
 def mue_answer(record: dict, question: str) -> tuple[str, dict]:
@@ -214,17 +264,21 @@ def mue_answer(record: dict, question: str) -> tuple[str, dict]:
     mue = list(record.get("mue") or [])
     facts = {"mue": mue, "setting": asked_setting(question)}
     if not mue:
-        return (f"No medically unlikely edit (MUE) is published for {code} in the NCCI MUE files for practitioners, "
-                f"outpatient hospitals or DME suppliers (July 2024). No MUE does not mean no limit: payers may still "
-                f"question units that are not medically reasonable."), facts
+        return (
+            f"No medically unlikely edit (MUE) is published for {code} in the NCCI MUE files for practitioners, "
+            f"outpatient hospitals or DME suppliers (July 2024). No MUE does not mean no limit: payers may still "
+            f"question units that are not medically reasonable."
+        ), facts
     asked = asked_setting(question)
     mue.sort(key=lambda m: (m["setting"] != asked, m["units"] == 0))  # the setting asked, else one that pays
     lead = mue[0]
     lines = [_mue_line(code, m) for m in mue]
-    text = (f"Medically unlikely edit (MUE): {lines[0][0].upper()}{lines[0][1:]}."
-            if asked in (None, lead["setting"]) else
-            f"The NCCI MUE files hold no medically unlikely edit (MUE) of {code} for "
-            f"{SETTING_NAMES.get(asked, asked)}; {lines[0]}.")
+    text = (
+        f"Medically unlikely edit (MUE): {lines[0][0].upper()}{lines[0][1:]}."
+        if asked in (None, lead["setting"])
+        else f"The NCCI MUE files hold no medically unlikely edit (MUE) of {code} for "
+        f"{SETTING_NAMES.get(asked, asked)}; {lines[0]}."
+    )
     if len(lines) > 1:
         text += " Also " + "; ".join(lines[1:]) + "."
     meaning = MAI_MEANING.get(lead["mai"])

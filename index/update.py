@@ -6,6 +6,7 @@ every record is checked against the record schema. Only then are the corpus file
 index built beside the live one and swapped in (``index/build.py``). A failure at any step leaves the
 corpus folder and the live index as they were.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -66,9 +67,11 @@ def dropped_codes(live: set[str], staged: set[str], max_drop: float) -> tuple[li
     dropped = sorted(live - staged)
     share = len(dropped) / len(live) if live else 0.0
     if share > max_drop:
-        raise UpdateError(f"the release would leave {len(dropped):,} of the {len(live):,} active codes inactive "
-                          f"({share:.1%}, more than the {max_drop:.0%} allowed; for example "
-                          f"{', '.join(dropped[:5])}): nothing was changed. Pass --allow-drop if that is right.")
+        raise UpdateError(
+            f"the release would leave {len(dropped):,} of the {len(live):,} active codes inactive "
+            f"({share:.1%}, more than the {max_drop:.0%} allowed; for example "
+            f"{', '.join(dropped[:5])}): nothing was changed. Pass --allow-drop if that is right."
+        )
     return dropped, share
 
 
@@ -93,9 +96,17 @@ def _restore(moved: list[tuple[Path, Path | None]]) -> None:
             os.replace(backup, target)
 
 
-def update(hcpcs: Path, data: Path, corpus: Path, index_dir: Path, tables: dict[str, Path] | None = None,
-           effective_date: str | None = None, max_drop: float = DEFAULT_MAX_DROP, allow_drop: bool = False,
-           progress: bool = False) -> dict:
+def update(
+    hcpcs: Path,
+    data: Path,
+    corpus: Path,
+    index_dir: Path,
+    tables: dict[str, Path] | None = None,
+    effective_date: str | None = None,
+    max_drop: float = DEFAULT_MAX_DROP,
+    allow_drop: bool = False,
+    progress: bool = False,
+) -> dict:
     """Import, validate, check, install and build a release; return the import result, the codes it
     leaves inactive and the new build's manifest."""
     corpus = Path(corpus)

@@ -7,6 +7,7 @@
 * Lay terms come from ``corpus/vocab/lay_terms.csv`` and ``corpus/vocab/lay/*.csv``, our own
   glossaries of clinical phrases and the everyday words people use for them.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,7 +35,7 @@ def _acronym(short_word: str, long_words: list[str]) -> str | None:
     if n < 2:
         return None
     for i in range(len(long_words) - n + 1):
-        run = long_words[i:i + n]
+        run = long_words[i : i + n]
         if "".join(w[0] for w in run) == short_word:
             return " ".join(run)
     return None
@@ -52,7 +53,9 @@ def _candidates(short_word: str, long_words: list[str]) -> str | None:
     return subseq[0] if subseq else None
 
 
-def mine_descriptor_abbreviations(rows: list[dict], min_count: int = 2, english: frozenset[str] = frozenset()) -> dict[str, str]:
+def mine_descriptor_abbreviations(
+    rows: list[dict], min_count: int = 2, english: frozenset[str] = frozenset()
+) -> dict[str, str]:
     """Abbreviation -> expansion, mined from all short/long descriptor pairs."""
     pairs: Counter = Counter()
     seen: Counter = Counter()
@@ -89,14 +92,21 @@ def _mostly_initials(short_word: str, expansion: str, count: int, in_long: Count
     """True for initials that long descriptors also write now and then ("ak", "afo", "rbc": in
     quotes or parentheses), but short descriptors far more often stand for the phrase: at least
     three pairs, more than the long descriptors that hold the word, and not an English word."""
-    return (" " in expansion and count >= 3 and in_long[short_word] < count
-            and short_word not in english and len(short_word) >= 2)
+    return (
+        " " in expansion
+        and count >= 3
+        and in_long[short_word] < count
+        and short_word not in english
+        and len(short_word) >= 2
+    )
 
 
 ACRONYM_SKIP = frozenset("a an and by for in of on or the to with".split())  # letters acronyms leave out
-ACRONYM_BREAK = frozenset("""patient patients beneficiary has had have is are was were be been not no more less than
+ACRONYM_BREAK = frozenset(
+    """patient patients beneficiary has had have is are was were be been not no more less than
     other others any all each per this that these those who which when where use used using only also may must
-    one two three four five six seven eight nine ten first second third""".split())
+    one two three four five six seven eight nine ten first second third""".split()
+)
 
 
 def _acronym_runs(text: str, shortest: int, longest: int):
@@ -146,20 +156,26 @@ def load_vocabulary(folder: Path) -> tuple[Expansions, Expansions, Expansions, f
     table: dict[str, list[list[str]]] = {}
     for abbr, expansion in data.get("cms_abbreviations", {}).items():
         table.setdefault(abbr, []).append(expansion.split())
-    clinical = {abbr: [e.split() for e in expansions[:2]]
-                for abbr, expansions in data.get("clinical_abbreviations", {}).items()}
+    clinical = {
+        abbr: [e.split() for e in expansions[:2]] for abbr, expansions in data.get("clinical_abbreviations", {}).items()
+    }
     for initials, phrases in data.get("acronyms", {}).items():
         if initials not in table and initials not in clinical:
             clinical[initials] = [phrase.split() for phrase in phrases]
     for unit, aliases in data.get("units", {}).items():
         table.setdefault(unit, [])[:0] = [[alias] for alias in aliases]
-    lay = {word: [phrase.split() for phrase in phrases[:3]] for word, phrases in data.get("lay_to_clinical", {}).items()}
-    mined = frozenset(initials for initials in data.get("acronyms", {}) if initials not in data.get("clinical_abbreviations", {}))
+    lay = {
+        word: [phrase.split() for phrase in phrases[:3]] for word, phrases in data.get("lay_to_clinical", {}).items()
+    }
+    mined = frozenset(
+        initials for initials in data.get("acronyms", {}) if initials not in data.get("clinical_abbreviations", {})
+    )
     return table, clinical, lay, mined
 
 
-def spelled_out_table(vocabulary: Expansions, clinical: Expansions, lay: Expansions, mined: frozenset[str],
-                      reader, max_frequency: int) -> dict[tuple[str, ...], set[str]]:
+def spelled_out_table(
+    vocabulary: Expansions, clinical: Expansions, lay: Expansions, mined: frozenset[str], reader, max_frequency: int
+) -> dict[tuple[str, ...], set[str]]:
     """Stems of a spelled-out phrase -> the abbreviations our descriptors use for it ("behind the
     ear" -> bte, "continuous positive airway pressure" -> cpap): rare, non-English abbreviations
     of two- to five-word phrases, from CMS descriptor pairs, the clinical list and our glossaries
@@ -189,8 +205,10 @@ def mine_acronyms(descriptions: list[str], keep: int = 5, shortest: int = 3, lon
     for text in descriptions:
         for initials, phrase in _acronym_runs(text, shortest, longest):
             counts[initials][phrase] += 1
-    return {initials: [p for p, _n in sorted(phrases.items(), key=lambda item: (-item[1], item[0]))[:keep]]
-            for initials, phrases in sorted(counts.items())}
+    return {
+        initials: [p for p, _n in sorted(phrases.items(), key=lambda item: (-item[1], item[0]))[:keep]]
+        for initials, phrases in sorted(counts.items())
+    }
 
 
 def record_abbreviations(row: dict, mined: dict[str, str]) -> list[str]:
@@ -224,7 +242,7 @@ class PhraseMatcher:
             if _excluded(tokens, i):
                 continue
             for key in self.by_first.get(token, ()):
-                if tuple(tokens[i:i + len(key)]) == key:
+                if tuple(tokens[i : i + len(key)]) == key:
                     found.append(" ".join(key))
         return list(dict.fromkeys(found))
 
@@ -234,9 +252,9 @@ EXCLUDING = frozenset("non not without no excluding excludes except".split())
 
 def _excluded(tokens: list[str], i: int) -> bool:
     """True when the word at ``i`` follows a word that excludes it ("with or without" excludes nothing)."""
-    if tokens[max(0, i - 3):i] == ["with", "or", "without"]:
+    if tokens[max(0, i - 3) : i] == ["with", "or", "without"]:
         return False
-    return (i > 0 and tokens[i - 1] in EXCLUDING) or tokens[max(0, i - 2):i] == ["other", "than"]
+    return (i > 0 and tokens[i - 1] in EXCLUDING) or tokens[max(0, i - 2) : i] == ["other", "than"]
 
 
 def clinical_abbreviations(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -245,8 +263,12 @@ def clinical_abbreviations(pairs: list[tuple[str, str]]) -> dict[str, list[str]]
     for abbr, long_form in pairs:
         abbr_clean = abbr.strip().lower()
         long_clean = " ".join(words(long_form))
-        if (len(abbr_clean) < 2 or not abbr_clean.isascii() or not re.fullmatch(r"[a-z0-9]+", abbr_clean)
-                or len(long_clean.split()) < 2):
+        if (
+            len(abbr_clean) < 2
+            or not abbr_clean.isascii()
+            or not re.fullmatch(r"[a-z0-9]+", abbr_clean)
+            or len(long_clean.split()) < 2
+        ):
             continue
         if abbr_clean not in table[long_clean]:
             table[long_clean].append(abbr_clean)
@@ -270,12 +292,39 @@ def load_lay_terms(*paths: Path) -> dict[str, list[str]]:
 
 # Units as CMS writes them and as people type them.
 UNIT_ALIASES = {
-    "g": ["gm", "gram"], "gm": ["g", "gram"], "gram": ["g", "gm"], "grams": ["g", "gm"],
-    "mg": ["milligram"], "milligram": ["mg"], "milligrams": ["mg"],
-    "mcg": ["microgram"], "microgram": ["mcg"], "micrograms": ["mcg"],
-    "ml": ["cc", "milliliter"], "cc": ["ml"], "milliliter": ["ml"], "milliliters": ["ml"],
-    "l": ["liter"], "liter": ["l"], "liters": ["l"], "kg": ["kilogram"], "lb": ["pound"], "lbs": ["pound"],
-    "hr": ["hour"], "hrs": ["hour"], "hour": ["hr"], "min": ["minutes"], "mins": ["minutes"], "minutes": ["min"],
-    "mo": ["month"], "wk": ["week"], "yr": ["year"], "oz": ["ounce"], "ounce": ["oz"], "ft": ["foot"],
-    "in": ["inch"], "sq": ["square"], "cm": ["centimeter"],
+    "g": ["gm", "gram"],
+    "gm": ["g", "gram"],
+    "gram": ["g", "gm"],
+    "grams": ["g", "gm"],
+    "mg": ["milligram"],
+    "milligram": ["mg"],
+    "milligrams": ["mg"],
+    "mcg": ["microgram"],
+    "microgram": ["mcg"],
+    "micrograms": ["mcg"],
+    "ml": ["cc", "milliliter"],
+    "cc": ["ml"],
+    "milliliter": ["ml"],
+    "milliliters": ["ml"],
+    "l": ["liter"],
+    "liter": ["l"],
+    "liters": ["l"],
+    "kg": ["kilogram"],
+    "lb": ["pound"],
+    "lbs": ["pound"],
+    "hr": ["hour"],
+    "hrs": ["hour"],
+    "hour": ["hr"],
+    "min": ["minutes"],
+    "mins": ["minutes"],
+    "minutes": ["min"],
+    "mo": ["month"],
+    "wk": ["week"],
+    "yr": ["year"],
+    "oz": ["ounce"],
+    "ounce": ["oz"],
+    "ft": ["foot"],
+    "in": ["inch"],
+    "sq": ["square"],
+    "cm": ["centimeter"],
 }

@@ -3,6 +3,7 @@
 ``DEFAULT`` is what the service ranks with. ``scripts/eval_search.py --weight name=value`` ranks
 with other values to see what a number does; the README points here instead of retelling them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace

@@ -5,6 +5,7 @@ CODESEARCH_INDEX_DIR, CODESEARCH_CORPUS_DIR, CODESEARCH_DATA_DIR, CODESEARCH_HOS
 CODESEARCH_PORT, CODESEARCH_WORKERS, CODESEARCH_CORS_ORIGINS, CODESEARCH_PUBLIC_URL,
 CODESEARCH_MAX_QUERY_LENGTH, CODESEARCH_SEARCH_CACHE, CODESEARCH_CACHE_MAX_AGE, CODESEARCH_JSON_LOGS.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,8 +33,13 @@ def _log_requests(app: Flask) -> None:
         if app.config["JSON_LOGS"]:
             access_log.write(response, elapsed)
             return response
-        log.info("request method=%s path=%s status=%s duration_ms=%.1f",
-                 request.method, request.path, response.status_code, elapsed)
+        log.info(
+            "request method=%s path=%s status=%s duration_ms=%.1f",
+            request.method,
+            request.path,
+            response.status_code,
+            elapsed,
+        )
         return response
 
 

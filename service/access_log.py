@@ -1,12 +1,13 @@
 """The JSON access log (CODESEARCH_JSON_LOGS): one JSON object per request on stderr, with method, path,
 endpoint, status, duration and size, never the query string (queries may hold patient details)."""
+
 from __future__ import annotations
 
 import json
 import logging
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Response, request
 
@@ -22,11 +23,18 @@ def _handler() -> logging.Handler:
 
 def record(response: Response, elapsed_ms: float) -> dict:
     """The fields of one access-log line."""
-    return {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "level": "info",
-            "event": "request", "method": request.method, "path": request.path,
-            "endpoint": request.url_rule.rule if request.url_rule is not None else None,
-            "status": response.status_code, "duration_ms": round(elapsed_ms, 2),
-            "bytes": response.calculate_content_length(), "pid": os.getpid()}
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "level": "info",
+        "event": "request",
+        "method": request.method,
+        "path": request.path,
+        "endpoint": request.url_rule.rule if request.url_rule is not None else None,
+        "status": response.status_code,
+        "duration_ms": round(elapsed_ms, 2),
+        "bytes": response.calculate_content_length(),
+        "pid": os.getpid(),
+    }
 
 
 def write(response: Response, elapsed_ms: float) -> None:

@@ -1,4 +1,5 @@
 """HTTP views: each turns a request into one call on index/ and shapes the reply."""
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,17 @@ from .openapi import openapi_json
 from .resources import get_answerer, get_index
 
 bp = Blueprint("api", __name__)
-HIT_FIELDS = ("code", "short_description", "long_description", "status", "kind", "score", "highlight", "matched",
-              "also_called")
+HIT_FIELDS = (
+    "code",
+    "short_description",
+    "long_description",
+    "status",
+    "kind",
+    "score",
+    "highlight",
+    "matched",
+    "also_called",
+)
 bp.add_url_rule("/openapi.json", "openapi", openapi_json)
 
 
@@ -30,13 +40,24 @@ def _args(schema: Schema) -> dict:
 def search() -> Response:
     """Ranked codes for what the user typed."""
     args = _args(schemas.search_args)
-    result = get_index().search(args["q"], limit=args["limit"], offset=args["offset"], status=args["status"],
-                                max_length=current_app.config["MAX_QUERY_LENGTH"])
+    result = get_index().search(
+        args["q"],
+        limit=args["limit"],
+        offset=args["offset"],
+        status=args["status"],
+        max_length=current_app.config["MAX_QUERY_LENGTH"],
+    )
     if result.shaped is None:  # a cached result keeps its shaped body: repeated queries skip the dump
-        body = {"query": result.query, "interpretation": result.interpretation, "total": result.total,
-                "limit": args["limit"], "offset": args["offset"], "did_you_mean": result.did_you_mean,
-                "note": result.note,
-                "results": [_hit_fields(h) for h in result.hits]}
+        body = {
+            "query": result.query,
+            "interpretation": result.interpretation,
+            "total": result.total,
+            "limit": args["limit"],
+            "offset": args["offset"],
+            "did_you_mean": result.did_you_mean,
+            "note": result.note,
+            "results": [_hit_fields(h) for h in result.hits],
+        }
         result.shaped = schemas.search_response.dump(body)
     return jsonify(result.shaped)
 
@@ -119,5 +140,14 @@ def readyz() -> Response | tuple[Response, int]:
     except IndexUnavailable as err:
         logging.getLogger("codesearch").warning("not ready: %s", err)
         return respond(503, "not_ready", "no search index is loaded yet")
-    return jsonify(schemas.ready_response.dump({"status": "ready", **{k: manifest.get(k) for k in (
-        "record_count", "built_at", "schema_version", "corpus_sha256", "faq_count")}}))
+    return jsonify(
+        schemas.ready_response.dump(
+            {
+                "status": "ready",
+                **{
+                    k: manifest.get(k)
+                    for k in ("record_count", "built_at", "schema_version", "corpus_sha256", "faq_count")
+                },
+            }
+        )
+    )

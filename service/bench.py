@@ -3,6 +3,7 @@
 ``GET /bench/hello`` is the floor of the stack (gunicorn + Flask, no index, no marshmallow):
 scripts/bench_http.py compares /v1/search against it.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify

@@ -5,6 +5,7 @@ A reply depends only on the index build, this code and the URL asked (host inclu
 pages on the host the request came to), so one build answers a URL the same way on every replica and a
 CDN or browser may keep it until ``max-age`` runs out, then revalidate. Errors carry no caching headers.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,15 +28,20 @@ def build_key(manifest: dict) -> str:
     global _build_key
     known = _build_key
     if known is None or known[0] is not manifest:
-        parts = [build_id(manifest), manifest.get("corpus_sha256", ""), str(manifest.get("built_at", "")),
-                 str(manifest.get("schema_version", "")), code_version()]
+        parts = [
+            build_id(manifest),
+            manifest.get("corpus_sha256", ""),
+            str(manifest.get("built_at", "")),
+            str(manifest.get("schema_version", "")),
+            code_version(),
+        ]
         known = _build_key = (manifest, "\n".join(parts))
     return known[1]
 
 
 def etag(manifest: dict, url: str) -> str:
     """The entity tag of ``url`` served from the build ``manifest`` describes, by this code."""
-    return hashlib.sha256(f"{build_key(manifest)}\n{url}".encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f"{build_key(manifest)}\n{url}".encode()).hexdigest()[:32]
 
 
 def _cacheable() -> bool:
@@ -50,8 +56,10 @@ def _request_etag() -> str | None:
     except IndexUnavailable:
         return None
     environ = request.environ  # the raw URL asked: cheaper than werkzeug's parsed properties
-    url = (f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-           f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
+    url = (
+        f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    )
     return etag(manifest, url)
 
 
@@ -73,8 +81,11 @@ def init_app(app: Flask) -> None:
         # Taken before the view: a swap mid-request may tag new bytes with the old build's tag (the next
         # revalidation then fetches them again), never old bytes with the new build's tag.
         g.etag = _request_etag()
-        if g.etag is not None and "HTTP_IF_NONE_MATCH" in request.environ \
-                and request.if_none_match.contains_weak(g.etag):
+        if (
+            g.etag is not None
+            and "HTTP_IF_NONE_MATCH" in request.environ
+            and request.if_none_match.contains_weak(g.etag)
+        ):
             return _set_headers(Response(status=304), g.etag, cache_control)
         return None
 

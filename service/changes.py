@@ -5,6 +5,7 @@ The changes are the ``changes.json`` an import from a release zip (``codesearch 
 ``codesearch update``) writes beside the corpus and the build ships in its folder. An index built without
 one answers with empty lists and a note, never a 404.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +17,10 @@ from index.build import live_build
 from index.changes import CHANGES_FILE, LISTS, read_changes
 
 bp = Blueprint("changes", __name__)
-NO_CHANGES = ("no changes are recorded for the live index: it was not built from an import of a CMS release "
-              "zip (codesearch import-cms --hcpcs, or codesearch update)")
+NO_CHANGES = (
+    "no changes are recorded for the live index: it was not built from an import of a CMS release "
+    "zip (codesearch import-cms --hcpcs, or codesearch update)"
+)
 MARKS = {"added": "new", "terminated": "terminated", "reactivated": "reactivated"}
 
 
@@ -97,8 +100,7 @@ def _marks(changes: dict | None) -> dict[str, dict]:
     release = changes["new"]["label"]
     for name in LISTS:
         for entry in changes[name]:
-            mark = marks.setdefault(entry["code"], {"mark": MARKS.get(name, "changed"), "release": release,
-                                                    "what": []})
+            mark = marks.setdefault(entry["code"], {"mark": MARKS.get(name, "changed"), "release": release, "what": []})
             if name in ("descriptor_changed", "short_descriptor_changed"):
                 mark["what"].append(name.replace("_changed", "").replace("_", " "))
             elif name == "fields_changed":
@@ -119,8 +121,13 @@ def changes():
     found = live_changes()
     body: dict
     if not found:
-        body = {"release": None, "previous": None, "note": NO_CHANGES, "counts": {name: 0 for name in LISTS},
-                **{name: [] for name in LISTS}}
+        body = {
+            "release": None,
+            "previous": None,
+            "note": NO_CHANGES,
+            "counts": {name: 0 for name in LISTS},
+            **{name: [] for name in LISTS},
+        }
     else:
         body = {"release": found["new"], "previous": found["old"], "note": None, **found}
     return jsonify(changes_response.dump(body))

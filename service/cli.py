@@ -1,4 +1,5 @@
 """The ``codesearch`` command: import-cms, build-index, serve, changes, update. It parses arguments and nothing more."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,6 +16,7 @@ def _import_cms(args) -> int:
     if args.hcpcs:
         return release_cli.import_release(args)
     from index.importer import import_cms
+
     try:
         count = import_cms(Path(args.data), Path(args.corpus))
     except ValueError as err:  # a curated table with a bad row: file:line: reason
@@ -27,26 +29,29 @@ def _import_cms(args) -> int:
 def _build_index(args) -> int:
     """Build the Whoosh index from the corpus and swap it in."""
     from index.build import BuildError, build_index
+
     try:
         manifest = build_index(Path(args.corpus), Path(args.index), progress=not args.quiet)
     except BuildError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"indexed {manifest['record_count']} records in {manifest['build_seconds']:.1f}s "
-          f"-> {manifest['path']}")
+    print(f"indexed {manifest['record_count']} records in {manifest['build_seconds']:.1f}s -> {manifest['path']}")
     return _write_artifact(manifest, Path(args.artifact)) if getattr(args, "artifact", None) else 0
 
 
 def _write_artifact(manifest: dict, target: Path) -> int:
     """Pack the build just made into one artifact file."""
     from index.artifact import ArtifactError, write_artifact
+
     try:
         header = write_artifact(Path(manifest["path"]), target)
     except (ArtifactError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"artifact {target}: build {header['build_id']}, schema {header['schema_version']}, "
-          f"code {header['code_version']}")
+    print(
+        f"artifact {target}: build {header['build_id']}, schema {header['schema_version']}, "
+        f"code {header['code_version']}"
+    )
     return 0
 
 
@@ -54,6 +59,7 @@ def _install_index(args) -> int:
     """Check an index artifact and swap it in as the live index."""
     from index.artifact import ArtifactError, install_artifact
     from index.build import BuildError
+
     try:
         header = install_artifact(Path(args.artifact), Path(args.index))
     except (ArtifactError, BuildError) as err:
@@ -67,6 +73,7 @@ def _install_index(args) -> int:
 def _serve(args) -> int:
     """Run gunicorn with the repo's config; build the index first when none exists."""
     from index.build import index_exists
+
     if not index_exists(Path(args.index)):
         print("no index found: building it first", file=sys.stderr)
         args.quiet = False
@@ -74,8 +81,16 @@ def _serve(args) -> int:
             return 2
     os.environ["CODESEARCH_INDEX_DIR"] = str(Path(args.index).resolve())
     os.environ["CODESEARCH_CORPUS_DIR"] = str(Path(args.corpus).resolve())
-    gunicorn_args = ["gunicorn", "-c", str(cfg.GUNICORN_CONFIG), "--bind", f"{args.host}:{args.port}",
-                     "--workers", str(args.workers), "service.wsgi:app"]
+    gunicorn_args = [
+        "gunicorn",
+        "-c",
+        str(cfg.GUNICORN_CONFIG),
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "service.wsgi:app",
+    ]
     os.execvp(sys.executable, [sys.executable, "-m"] + gunicorn_args)
     return 0  # not reached
 

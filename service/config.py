@@ -19,6 +19,7 @@
 
 Every setting of the service is here; gunicorn.conf.py, the CLI and the app read them from here.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """CORS for the API (/v1/*, /api/*): browsers on the CORS_ORIGINS origins may call it."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -17,5 +18,4 @@ def init_app(app: Flask) -> None:
     """Answer preflights and add Access-Control-* headers on the API paths only."""
     origins = allowed_origins(str(app.config["CORS_ORIGINS"]))
     # With "*", send the wildcard rather than echo each origin: responses stay cacheable (no Vary).
-    CORS(app, resources={path: {"origins": origins} for path in API_PATHS}, max_age=600,
-         send_wildcard=origins == "*")
+    CORS(app, resources={path: {"origins": origins} for path in API_PATHS}, max_age=600, send_wildcard=origins == "*")

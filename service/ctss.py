@@ -5,6 +5,7 @@ call its HCPCS API) can point at this service unchanged. The reply is the CTSS a
 ``[total, [codes], {extra field: [values]} or null, [[display strings]]]``; with ``suggest=1`` it is
 ``[[codes], [[display strings]], extra or null]``. The order is the order of /v1/search.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,6 +22,7 @@ from .resources import get_index
 
 bp = Blueprint("ctss", __name__)
 log = logging.getLogger("codesearch")
+
 
 def is_noc(hit: Hit) -> bool:
     """A "not otherwise classified" / unlisted code, by its descriptors."""
@@ -114,12 +116,19 @@ def _in_fields(terms: str, searched: set[str]) -> Callable[[Hit], bool]:
     def holds(hit: Hit) -> bool:
         if hit.matched != "text":
             return True
-        text = " ".join(value for field, value in (("short_desc", hit.short_description),
-                                                   ("long_desc", hit.long_description),
-                                                   ("display", hit.long_description)) if field in searched)
+        text = " ".join(
+            value
+            for field, value in (
+                ("short_desc", hit.short_description),
+                ("long_desc", hit.long_description),
+                ("display", hit.long_description),
+            )
+            if field in searched
+        )
         present = words(text)
         stems = {stem(w) for w in present}
         return all(s in stems for s in wanted) and (not last or any(w.startswith(last) for w in present))
+
     return holds
 
 
@@ -138,14 +147,28 @@ def ranked_page(text: str, args: dict, limit: int, offset: int) -> tuple[int, li
     max_length = current_app.config["MAX_QUERY_LENGTH"]
     keep = _filters(args)
     if not keep:
-        result = index.search(text, limit=limit, offset=offset, status=_status(args), max_length=max_length,
-                              highlights=False, every_word=True)
+        result = index.search(
+            text,
+            limit=limit,
+            offset=offset,
+            status=_status(args),
+            max_length=max_length,
+            highlights=False,
+            every_word=True,
+        )
         return result.total, result.hits, result.did_you_mean
     # Filters the index does not know: rank everything, keep what passes, then cut the page.
-    result = index.search(text, limit=schemas.CTSS_MAX_RESULTS, offset=0, status=_status(args),
-                          max_length=max_length, highlights=False, every_word=True)
+    result = index.search(
+        text,
+        limit=schemas.CTSS_MAX_RESULTS,
+        offset=0,
+        status=_status(args),
+        max_length=max_length,
+        highlights=False,
+        every_word=True,
+    )
     kept = [h for h in result.hits if all(test(h) for test in keep)]
-    return len(kept), kept[offset:offset + limit], result.did_you_mean
+    return len(kept), kept[offset : offset + limit], result.did_you_mean
 
 
 def _columns(rows: list[Row], args: dict) -> dict:
@@ -153,9 +176,11 @@ def _columns(rows: list[Row], args: dict) -> dict:
     extra = None
     if args["ef"]:
         extra = {alias: [row.value(field) for row in rows] for field, alias in args["ef"]}
-    return {"codes": [display_text(row.value(args["cf"])) for row in rows],
-            "display": [[display_text(row.value(f)) for f in args["df"]] for row in rows],
-            "extra": extra}
+    return {
+        "codes": [display_text(row.value(args["cf"])) for row in rows],
+        "display": [[display_text(row.value(f)) for f in args["df"]] for row in rows],
+        "extra": extra,
+    }
 
 
 def _as_array(schema, body: dict):
@@ -169,7 +194,8 @@ def search():
     """Ranked codes in the CTSS shape (or, with suggest=1, spelling suggestions)."""
     args = schemas.ctss_search_args.load(request.args.to_dict(flat=True))
     ignored = sorted(set(request.args) - set(schemas.ctss_search_args.fields)) + [
-        f"q:{value}" for field, value in args["q"] if field == "ignored"]
+        f"q:{value}" for field, value in args["q"] if field == "ignored"
+    ]
     if ignored:
         log.debug("ctss: ignored %s", ", ".join(ignored))
     if args["suggest"]:

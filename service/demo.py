@@ -1,4 +1,5 @@
 """The demo page at /: a search box with type-ahead, a code panel and a question mode (static files)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app

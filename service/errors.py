@@ -1,4 +1,5 @@
 """One JSON error shape for every error: ``{"error": {"status", "code", "message", "fields"?}}``."""
+
 from __future__ import annotations
 
 import logging

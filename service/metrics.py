@@ -6,12 +6,13 @@ write its counters to files in ``PROMETHEUS_MULTIPROC_DIR`` (gunicorn.conf.py se
 loads) and sums them when scraped. Without that variable (the Flask test client) the metrics live in
 this process. The index figures are read at scrape time from the build the scraped worker serves.
 """
+
 from __future__ import annotations
 
 import os
 import time
 import weakref
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,12 +31,20 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 METHODS = frozenset({"GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"})  # others: "other"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-REQUESTS = Counter("codesearch_http_requests", "HTTP requests answered, by endpoint (URL rule), method and status",
-                   ["endpoint", "method", "status"])
-LATENCY = Histogram("codesearch_http_request_duration_seconds", "Time to answer an HTTP request, in seconds",
-                    ["endpoint", "status"], buckets=LATENCY_BUCKETS)
-SEARCH_CACHE = Counter("codesearch_search_cache", "Searches answered from a worker's result cache (hit) "
-                       "or computed (miss)", ["result"])
+REQUESTS = Counter(
+    "codesearch_http_requests",
+    "HTTP requests answered, by endpoint (URL rule), method and status",
+    ["endpoint", "method", "status"],
+)
+LATENCY = Histogram(
+    "codesearch_http_request_duration_seconds",
+    "Time to answer an HTTP request, in seconds",
+    ["endpoint", "status"],
+    buckets=LATENCY_BUCKETS,
+)
+SEARCH_CACHE = Counter(
+    "codesearch_search_cache", "Searches answered from a worker's result cache (hit) or computed (miss)", ["result"]
+)
 
 
 @lru_cache(maxsize=4096)
@@ -59,7 +68,7 @@ def _built_age(manifest: dict) -> float:
     """Seconds since the build was made."""
     built = datetime.fromisoformat(str(manifest["built_at"]))
     if built.tzinfo is None:
-        built = built.replace(tzinfo=timezone.utc)
+        built = built.replace(tzinfo=UTC)
     return max(0.0, time.time() - built.timestamp())
 
 
@@ -75,14 +84,23 @@ class IndexCollector:
             return
         yield GaugeMetricFamily("codesearch_index_loaded", "1 when an index is loaded", value=1)
         info = InfoMetricFamily("codesearch_index_build", "The index build served and the code serving it")
-        info.add_metric([], {"build_id": build_id(manifest), "built_at": str(manifest.get("built_at")),
-                             "corpus_sha256": str(manifest.get("corpus_sha256")),
-                             "schema_version": str(manifest.get("schema_version")), "code_version": code_version()})
+        info.add_metric(
+            [],
+            {
+                "build_id": build_id(manifest),
+                "built_at": str(manifest.get("built_at")),
+                "corpus_sha256": str(manifest.get("corpus_sha256")),
+                "schema_version": str(manifest.get("schema_version")),
+                "code_version": code_version(),
+            },
+        )
         yield info
-        yield GaugeMetricFamily("codesearch_index_records", "Code records in the index served",
-                                value=manifest.get("record_count", 0))
-        yield GaugeMetricFamily("codesearch_index_age_seconds", "Seconds since the index served was built",
-                                value=_built_age(manifest))
+        yield GaugeMetricFamily(
+            "codesearch_index_records", "Code records in the index served", value=manifest.get("record_count", 0)
+        )
+        yield GaugeMetricFamily(
+            "codesearch_index_age_seconds", "Seconds since the index served was built", value=_built_age(manifest)
+        )
 
 
 def exposition() -> bytes:

@@ -4,6 +4,7 @@ Each operation is listed once below (its parameters, body and responses, by mars
 apispec's MarshmallowPlugin turns the schemas into JSON Schema. Only routes the app really has are
 described, so a route added elsewhere needs one entry in ``OPERATIONS`` to be documented.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,8 +47,13 @@ def _field_attributes(self, field, **kwargs) -> dict:
 
 def _errors(*statuses: int) -> dict:
     """Responses in the one error shape, by status."""
-    return {str(status): {"description": ERROR_MEANINGS[status], "content": {
-        "application/json": {"schema": "ErrorResponse"}}} for status in statuses}
+    return {
+        str(status): {
+            "description": ERROR_MEANINGS[status],
+            "content": {"application/json": {"schema": "ErrorResponse"}},
+        }
+        for status in statuses
+    }
 
 
 def _ok(schema: str | type, description: str) -> dict:
@@ -56,7 +62,9 @@ def _ok(schema: str | type, description: str) -> dict:
 
 
 CODE_PARAMETER = {
-    "in": "path", "name": "code", "required": True,
+    "in": "path",
+    "name": "code",
+    "required": True,
     "description": "a HCPCS Level II code (E0601) or modifier (RT), any case",
     "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{1,5}$"},
     "examples": {"code": {"value": "E0601"}, "lower case": {"value": "g9306"}, "modifier": {"value": "RT"}},
@@ -91,8 +99,10 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     },
     ("/v1/changes", "get"): {
         "summary": "What changed in the CMS release behind the live index (empty lists and a note when none)",
-        "responses": {**_ok(ChangesResponse, "added, terminated, reactivated, removed and changed codes"),
-                      **_errors(400)},
+        "responses": {
+            **_ok(ChangesResponse, "added, terminated, reactivated, removed and changed codes"),
+            **_errors(400),
+        },
     },
     ("/healthz", "get"): {
         "summary": "The process is alive",
@@ -105,11 +115,19 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("/api/hcpcs/v3/search", "get"): {
         "summary": "Ranked codes in the NLM Clinical Table Search Service (CTSS) shape",
         "description": "The reply is the array [total, [codes], {extra field: [values]} or null, "
-                       "[[display strings]]]; with suggest=1 it is [[codes], [[display strings]], extra or null].",
+        "[[display strings]]]; with suggest=1 it is [[codes], [[display strings]], extra or null].",
         "parameters": [{"in": "query", "schema": "CtssSearchArgs"}],
-        "responses": {"200": {"description": "a CTSS array", "content": {"application/json": {"schema": {
-            "type": "array", "minItems": 3, "maxItems": 4, "items": {"nullable": True}}}}},
-            **_errors(400, 503)},
+        "responses": {
+            "200": {
+                "description": "a CTSS array",
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "array", "minItems": 3, "maxItems": 4, "items": {"nullable": True}}
+                    }
+                },
+            },
+            **_errors(400, 503),
+        },
     },
     ("/", "get"): {
         "summary": "The demo page: a search box with type-ahead",
@@ -118,26 +136,52 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("/codes/<path:code>", "get"): {
         "summary": "A code's page for people: the record as HTML (no JavaScript)",
         "parameters": [CODE_PARAMETER],
-        "responses": {"200": {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
-                      "404": {"description": "an HTML page: no such code, with the nearest codes",
-                              "content": {"text/html": {"schema": {"type": "string"}}}},
-                      "503": {"description": "an HTML page: " + ERROR_MEANINGS[503],
-                              "content": {"text/html": {"schema": {"type": "string"}}}}},
+        "responses": {
+            "200": {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+            "404": {
+                "description": "an HTML page: no such code, with the nearest codes",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+            "503": {
+                "description": "an HTML page: " + ERROR_MEANINGS[503],
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+        },
     },
     ("/metrics", "get"): {
         "summary": "Prometheus metrics: requests and latency, search cache, the index build served",
-        "responses": {"200": {"description": "the Prometheus text format",
-                              "content": {"text/plain": {"schema": {"type": "string"}}}}},
+        "responses": {
+            "200": {
+                "description": "the Prometheus text format",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        },
     },
     ("/openapi.json", "get"): {
         "summary": "This description",
-        "responses": {"200": {"description": "the OpenAPI document",
-                              "content": {"application/json": {"schema": {"type": "object"}}}}},
+        "responses": {
+            "200": {
+                "description": "the OpenAPI document",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
     },
 }
 
-SCHEMAS = ["SearchArgs", "AnswerArgs", "AnswerBody", "SearchResponse", "CodeRecordResponse",
-           "AnswerResponse", "FaqArgs", "FaqResponse", "Health", "Ready", "ErrorResponse", "CtssSearchArgs"]
+SCHEMAS = [
+    "SearchArgs",
+    "AnswerArgs",
+    "AnswerBody",
+    "SearchResponse",
+    "CodeRecordResponse",
+    "AnswerResponse",
+    "FaqArgs",
+    "FaqResponse",
+    "Health",
+    "Ready",
+    "ErrorResponse",
+    "CtssSearchArgs",
+]
 
 
 def _openapi_path(rule: str) -> str:
@@ -148,8 +192,13 @@ def _openapi_path(rule: str) -> str:
 def build_spec(app: Flask) -> dict:
     """The OpenAPI document of the routes ``app`` serves."""
     plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)  # type: ignore[arg-type,return-value]
-    spec = APISpec(title=TITLE, version=VERSION, openapi_version="3.0.3", plugins=[plugin],
-                   info={"description": "Search and answers for US HCPCS Level II billing codes."})
+    spec = APISpec(
+        title=TITLE,
+        version=VERSION,
+        openapi_version="3.0.3",
+        plugins=[plugin],
+        info={"description": "Search and answers for US HCPCS Level II billing codes."},
+    )
     assert plugin.converter is not None  # set by APISpec(plugins=[plugin])
     plugin.converter.add_attribute_function(_field_attributes)
     for name in SCHEMAS:

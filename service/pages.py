@@ -3,6 +3,7 @@
 The view fetches the record; ``shape`` turns it into the plain values the template prints (money,
 percentages, table rows, labels), so the template only loops and escapes.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,14 +22,27 @@ from .resources import get_index
 log = logging.getLogger("codesearch")
 bp = Blueprint("pages", __name__)
 
-SECTION_IDS = ("also-known-as", "plain-language", "clinical-context", "who-bills-it", "payment", "modifiers",
-               "limits-and-pairs", "similar-codes", "how-it-compares", "history", "faq", "sources")
+SECTION_IDS = (
+    "also-known-as",
+    "plain-language",
+    "clinical-context",
+    "who-bills-it",
+    "payment",
+    "modifiers",
+    "limits-and-pairs",
+    "similar-codes",
+    "how-it-compares",
+    "history",
+    "faq",
+    "sources",
+)
 # No script may run on these pages; styles only from our own static folder.
-PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
-            "frame-ancestors 'none'")
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 ECHO_MAX = 40  # characters of an unknown code shown back on the 404 page
-NAME_LISTS = (("synonyms", "Abbreviations spelled out"), ("lay_terms", "Everyday names"),
-              ("drug_names", "Drug names"))
+NAME_LISTS = (("synonyms", "Abbreviations spelled out"), ("lay_terms", "Everyday names"), ("drug_names", "Drug names"))
 PAIR_RULES = {"0": "never together", "1": "allowed with 59 or XE/XP/XS/XU when distinct"}
 DESCRIPTOR_SOURCE = "HCPCS descriptors: CMS, public domain"
 
@@ -99,21 +113,27 @@ def shape(record: dict) -> dict:
     history = record.get("history") or {}
     rbcs = record.get("rbcs") or {}
     return {
-        "code": record["code"], "kind": record["kind"], "short": record["short_description"],
-        "long": record["long_description"], "section": record["section"], "status": record["status"],
+        "code": record["code"],
+        "kind": record["kind"],
+        "short": record["short_description"],
+        "long": record["long_description"],
+        "section": record["section"],
+        "status": record["status"],
         "terminated_date": record.get("terminated_date"),
         "rbcs_path": [rbcs[k] for k in ("category", "subcategory", "family") if rbcs.get(k)],
         "names": [(label, record[key]) for key, label in NAME_LISTS if record.get(key)],
         "plain_language": record.get("plain_language"),
-        "context": [{"text": f["text"], "source": SOURCES.get(f["source"], f["source"])}
-                    for f in record.get("context", [])],
+        "context": [
+            {"text": f["text"], "source": SOURCES.get(f["source"], f["source"])} for f in record.get("context", [])
+        ],
         "add_on": _add_on(record.get("add_on")),
         "who": _who(record.get("who") or {}, faq.get("who_uses")),
         "payment": {"answer": faq.get("payment"), "rows": _payment_rows(record)},
         "ndcs": _ndcs(record.get("ndcs") or []),
         "modifiers": record.get("modifiers", []),
         "usage": _usage(record.get("modifier_usage")),
-        "mue": record.get("mue", []), "mue_source": SOURCES["mue"],
+        "mue": record.get("mue", []),
+        "mue_source": SOURCES["mue"],
         "pairs": _pairs(record.get("ncci_pairs", []), record["code"]),
         "similar": record.get("similar", []),
         "comparison": _comparison(record.get("comparison")),
@@ -141,10 +161,17 @@ def _usage(usage: dict | None) -> dict | None:
 
 def _who(who: dict, answer: str | None) -> dict:
     """The who-uses answer, the claims shares as percentages, and the typical-practice row."""
-    claims = [{"specialty": c["specialty"], "share": percent(c["share"]), "rank_exact": c.get("rank_exact", True)}
-              for c in who.get("claims") or []]
-    return {"answer": answer, "claims": claims, "claims_source": SOURCES["claims"],
-            "typical": who.get("typical"), "typical_source": SOURCES["typical"]}
+    claims = [
+        {"specialty": c["specialty"], "share": percent(c["share"]), "rank_exact": c.get("rank_exact", True)}
+        for c in who.get("claims") or []
+    ]
+    return {
+        "answer": answer,
+        "claims": claims,
+        "claims_source": SOURCES["claims"],
+        "typical": who.get("typical"),
+        "typical_source": SOURCES["typical"],
+    }
 
 
 def _pfs_amount(pfs: dict, setting: str, status: str) -> str:
@@ -165,20 +192,39 @@ def _payment_rows(record: dict) -> list[dict]:
         described = (record.get("pfs") or {}).get("status_description")
         status = f"PFS status {pfs['status_code']}" + (f": {described}" if described else "")
         edition = f"{SOURCES['pfs']}; conversion factor {pfs['conversion_factor']}"
-        rows.append({"what": "Physician Fee Schedule, non-facility (office)",
-                     "amount": _pfs_amount(pfs, "non_facility", status), "edition": edition})
-        rows.append({"what": "Physician Fee Schedule, facility",
-                     "amount": _pfs_amount(pfs, "facility", status), "edition": edition})
+        rows.append(
+            {
+                "what": "Physician Fee Schedule, non-facility (office)",
+                "amount": _pfs_amount(pfs, "non_facility", status),
+                "edition": edition,
+            }
+        )
+        rows.append(
+            {
+                "what": "Physician Fee Schedule, facility",
+                "amount": _pfs_amount(pfs, "facility", status),
+                "edition": edition,
+            }
+        )
     opps = pay.get("opps")
     if opps:
         rate = f"APC {opps['apc']}: {usd(opps['rate_usd'])}" if opps.get("rate_usd") is not None else "no OPPS rate"
-        rows.append({"what": "Hospital outpatient (OPPS)",
-                     "amount": f"{rate} (status {opps['status_indicator']}: {opps['description']})",
-                     "edition": SOURCES["opps"]})
+        rows.append(
+            {
+                "what": "Hospital outpatient (OPPS)",
+                "amount": f"{rate} (status {opps['status_indicator']}: {opps['description']})",
+                "edition": SOURCES["opps"],
+            }
+        )
     asp = pay.get("asp")
     if asp:
-        rows.append({"what": "ASP payment limit per billing unit",
-                     "amount": f"{usd(asp['limit_usd'])} per {asp['billing_unit']}", "edition": SOURCES["asp"]})
+        rows.append(
+            {
+                "what": "ASP payment limit per billing unit",
+                "amount": f"{usd(asp['limit_usd'])} per {asp['billing_unit']}",
+                "edition": SOURCES["asp"],
+            }
+        )
     if pay.get("other"):
         rows.append({"what": "Paid under", "amount": pay["other"], "edition": ""})
     return rows
@@ -189,8 +235,10 @@ NDC_ROWS = 25
 
 def _ndcs(ndcs: list[dict]) -> dict:
     """The NDCs of a drug code for the page: the first rows, the count and the source."""
-    rows = [{**n, "units": "" if n.get("billing_units_per_package") is None else f"{n['billing_units_per_package']:g}"}
-            for n in ndcs[:NDC_ROWS]]
+    rows = [
+        {**n, "units": "" if n.get("billing_units_per_package") is None else f"{n['billing_units_per_package']:g}"}
+        for n in ndcs[:NDC_ROWS]
+    ]
     return {"rows": rows, "total": len(ndcs), "source": SOURCES["ndc"]}
 
 
@@ -203,8 +251,14 @@ def _pairs(pairs: list[dict], code: str) -> list[dict]:
         if key in rows:
             rows[key]["setting"] += f", {pair['setting']}"
         else:
-            rows[key] = {"code": pair["code"], "setting": pair["setting"], "rule": rule, "denied": pair["denied"],
-                         "denied_is_this": pair["denied"] == code, "rationale": pair["rationale"]}
+            rows[key] = {
+                "code": pair["code"],
+                "setting": pair["setting"],
+                "rule": rule,
+                "denied": pair["denied"],
+                "denied_is_this": pair["denied"] == code,
+                "rationale": pair["rationale"],
+            }
     return list(rows.values())
 
 
@@ -217,9 +271,12 @@ def _comparison(comparison: dict | None) -> list[tuple[str, str]]:
     if comparison.get("work_rvu") is not None:
         rows.append(("Work RVU of this code", f"{comparison['work_rvu']:g}"))
     if comparison.get("work_rvu_percentile") is not None:
-        rows.append(("Work RVU percentile in the section",
-                     f"higher than {comparison['work_rvu_percentile']}% of the {with_work:,} active codes "
-                     "with a work RVU"))
+        rows.append(
+            (
+                "Work RVU percentile in the section",
+                f"higher than {comparison['work_rvu_percentile']}% of the {with_work:,} active codes with a work RVU",
+            )
+        )
     rows.append(("Active codes without a work RVU", percent(comparison["share_without_work_rvu"])))
     return rows
 
@@ -235,10 +292,14 @@ def _history(record: dict, history: dict) -> dict:
     else:
         basis_text = None
     action = history.get("action")
-    return {"added_date": history.get("added_date") or record.get("added_date"),
-            "terminated_date": history.get("terminated_date") or record.get("terminated_date"),
-            "basis": basis_text, "replaced_by": history.get("replaced_by") or [],
-            "cross_references": history.get("cross_references") or [],
-            "action": f"{action['code']}: {action['description']}" if isinstance(action, dict) else action,
-            "action_year": record.get("action_effective_year"), "status_basis": record.get("status_basis"),
-            "heuristic": record.get("status_basis", "").startswith("heuristic")}
+    return {
+        "added_date": history.get("added_date") or record.get("added_date"),
+        "terminated_date": history.get("terminated_date") or record.get("terminated_date"),
+        "basis": basis_text,
+        "replaced_by": history.get("replaced_by") or [],
+        "cross_references": history.get("cross_references") or [],
+        "action": f"{action['code']}: {action['description']}" if isinstance(action, dict) else action,
+        "action_year": record.get("action_effective_year"),
+        "status_basis": record.get("status_basis"),
+        "heuristic": record.get("status_basis", "").startswith("heuristic"),
+    }

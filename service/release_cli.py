@@ -1,5 +1,6 @@
 """The ``codesearch`` subcommands for CMS releases: ``import-cms --hcpcs``, ``changes`` and ``update``.
 They parse arguments, call index/ and print; bad input exits 2 with ``error: <message>``."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,10 +20,15 @@ SHOWN = 20  # codes listed per kind of change in the text output
 
 def add_release_options(parser: argparse.ArgumentParser, required: bool = False) -> None:
     """--hcpcs (the release zip), --effective, and a CMS payment file per table kind."""
-    parser.add_argument("--hcpcs", metavar="ZIP", required=required,
-                        help="CMS HCPCS release zip (HCPC2026_APR_ANWEB.zip) or its ANWEB .txt/.xlsx")
-    parser.add_argument("--effective", metavar="YYYY-MM-DD", help="the release's effective date, when its name "
-                        "does not say it")
+    parser.add_argument(
+        "--hcpcs",
+        metavar="ZIP",
+        required=required,
+        help="CMS HCPCS release zip (HCPC2026_APR_ANWEB.zip) or its ANWEB .txt/.xlsx",
+    )
+    parser.add_argument(
+        "--effective", metavar="YYYY-MM-DD", help="the release's effective date, when its name does not say it"
+    )
     for option, _, text in TABLE_OPTIONS:
         parser.add_argument(option, metavar="FILE", help=text)
 
@@ -41,6 +47,7 @@ def _fail(err: Exception) -> int:
 def import_release(args) -> int:
     """Write the corpus from a CMS release zip; print the changes from the corpus it replaces."""
     from index.release_import import import_release as run
+
     try:
         result = run(Path(args.hcpcs), Path(args.data), Path(args.corpus), _tables(args), args.effective)
     except (ValueError, OSError) as err:
@@ -53,6 +60,7 @@ def import_release(args) -> int:
 def _print_changes(changes: dict | None) -> None:
     """The changes as text, a few codes per kind."""
     from index.changes import summary
+
     if changes:
         print("\n".join(summary(changes, limit=SHOWN)))
 
@@ -61,6 +69,7 @@ def _changes(args) -> int:
     """Print what changed between two releases or corpus folders."""
     from index.changes import agreement, compare, load_side, summary
     from index.cms_release import read_transactions
+
     try:
         old, new = load_side(Path(args.old)), load_side(Path(args.new))
         changes = compare(old, new)
@@ -90,9 +99,19 @@ def _update(args) -> int:
     """Import a release, validate it, build the index and swap it in; print what changed."""
     from index.build import BuildError
     from index.update import update
+
     try:
-        result = update(Path(args.hcpcs), Path(args.data), Path(args.corpus), Path(args.index), _tables(args),
-                        args.effective, args.max_drop, args.allow_drop, progress=not args.quiet)
+        result = update(
+            Path(args.hcpcs),
+            Path(args.data),
+            Path(args.corpus),
+            Path(args.index),
+            _tables(args),
+            args.effective,
+            args.max_drop,
+            args.allow_drop,
+            progress=not args.quiet,
+        )
     except (ValueError, BuildError, OSError) as err:
         return _fail(err)
     _print_changes(result["changes"])
@@ -110,8 +129,9 @@ def add_commands(sub, settings: dict) -> None:
     changes.add_argument("old", metavar="OLD", help="release zip or corpus folder")
     changes.add_argument("new", metavar="NEW", help="release zip or corpus folder")
     changes.add_argument("--json", action="store_true", help="print the changes as one JSON object")
-    changes.add_argument("--report", action="store_true", help="also check them against the transaction "
-                         "report in the NEW zip")
+    changes.add_argument(
+        "--report", action="store_true", help="also check them against the transaction report in the NEW zip"
+    )
     changes.add_argument("--limit", type=int, default=None, help="codes listed per kind of change (text output)")
     changes.set_defaults(func=_changes)
     upd = sub.add_parser("update", help="release zip -> corpus -> index, validated, swapped in atomically")
@@ -119,9 +139,13 @@ def add_commands(sub, settings: dict) -> None:
     upd.add_argument("--data", default=settings["DATA_DIR"])
     upd.add_argument("--corpus", default=settings["CORPUS_DIR"])
     upd.add_argument("--index", default=settings["INDEX_DIR"])
-    upd.add_argument("--max-drop", type=float, default=DEFAULT_MAX_DROP, metavar="SHARE",
-                     help=f"refuse a release leaving more than this share of active codes inactive "
-                          f"(default {DEFAULT_MAX_DROP})")
+    upd.add_argument(
+        "--max-drop",
+        type=float,
+        default=DEFAULT_MAX_DROP,
+        metavar="SHARE",
+        help=f"refuse a release leaving more than this share of active codes inactive (default {DEFAULT_MAX_DROP})",
+    )
     upd.add_argument("--allow-drop", action="store_true", help="accept the release whatever it drops")
     upd.add_argument("--quiet", action="store_true", help="no progress bars")
     upd.set_defaults(func=_update)

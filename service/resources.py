@@ -1,4 +1,5 @@
 """The index handle and answerer a worker uses, created lazily on first use after fork."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app

@@ -1,4 +1,5 @@
 """Every marshmallow schema of the HTTP API: request arguments and response bodies."""
+
 from __future__ import annotations
 
 import re
@@ -102,11 +103,18 @@ class SearchHit(Schema):
     status = fields.String(required=True)
     kind = fields.String(required=True)
     score = fields.Float(required=True)
-    highlight = fields.String(required=True, metadata={"description": "long descriptor, HTML-escaped, matches in <mark>"})
+    highlight = fields.String(
+        required=True, metadata={"description": "long descriptor, HTML-escaped, matches in <mark>"}
+    )
     matched = fields.String(required=True, metadata={"description": "code, prefix, modifier, ndc or text"})
-    also_called = fields.List(fields.String(), required=True, metadata={
-        "description": "everyday or drug names of the code that hold a query word its descriptor lacks "
-                       "(at most 3; empty for code matches)"})
+    also_called = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "everyday or drug names of the code that hold a query word its descriptor lacks "
+            "(at most 3; empty for code matches)"
+        },
+    )
 
 
 class SearchResponse(Schema):
@@ -118,8 +126,10 @@ class SearchResponse(Schema):
     limit = fields.Integer(required=True)
     offset = fields.Integer(required=True)
     did_you_mean = fields.String(allow_none=True)
-    note = fields.String(allow_none=True, metadata={"description": "input shaped like a CPT or ICD-10-CM code: "
-                                                                   "this service carries HCPCS Level II only"})
+    note = fields.String(
+        allow_none=True,
+        metadata={"description": "input shaped like a CPT or ICD-10-CM code: this service carries HCPCS Level II only"},
+    )
     results = fields.List(fields.Nested(SearchHit), required=True)
 
 
@@ -182,7 +192,9 @@ class ErrorDetail(Schema):
     code = fields.String(required=True, metadata={"description": "machine-readable reason"})
     message = fields.String(required=True)
     fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.List(fields.String()))
-    suggestions = fields.List(fields.String(), metadata={"description": "404: the existing codes nearest the one asked"})
+    suggestions = fields.List(
+        fields.String(), metadata={"description": "404: the existing codes nearest the one asked"}
+    )
 
 
 class ErrorResponse(Schema):
@@ -224,8 +236,7 @@ ready_response = Ready()
 
 # -- the NLM Clinical Table Search Service (CTSS) protocol: GET /api/hcpcs/v3/search ----------------
 
-CTSS_FIELDS = ("code", "display", "short_desc", "long_desc", "add_dt", "act_eff_dt", "term_dt",
-               "obsolete", "is_noc")
+CTSS_FIELDS = ("code", "display", "short_desc", "long_desc", "add_dt", "act_eff_dt", "term_dt", "obsolete", "is_noc")
 CTSS_SEARCH_FIELDS = ("code", "display", "short_desc", "long_desc")
 CTSS_MAX_LIST = 500
 CTSS_MAX_RESULTS = 7500  # count + offset, as on clinicaltables.nlm.nih.gov

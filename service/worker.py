@@ -1,6 +1,7 @@
 """The gunicorn worker: sync (search is CPU-bound), with the errors gunicorn answers by itself (a request
 line over ``limit_request_line``, malformed headers) in the service's one JSON error shape instead of
 gunicorn's HTML page."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,10 @@ def write_json_error(sock, status: int, reason: str, message: str) -> None:
     """gunicorn's own error reply, written as our JSON error body."""
     code = reason.lower().replace(" ", "_") or "bad_request"
     body = json.dumps(error_body(status, code, message or reason), separators=(",", ":")).encode("utf-8")
-    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
     util.write_nonblock(sock, head.encode("latin-1") + body)
 
 

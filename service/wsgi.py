@@ -1,4 +1,5 @@
 """The WSGI entry point gunicorn serves: ``service.wsgi:app``."""
+
 from . import create_app
 
 app = create_app()
