@@ -278,6 +278,21 @@ TYPICAL_MATCHES = {"range", "rbcs_family", "rbcs_subcategory", "section"}
 CODE_RANGE = re.compile(r"^([A-V])\d{4}-\1\d{4}$")
 
 
+def read_cms_index_terms(vocab_dir: Path) -> dict[str, list[str]]:
+    """Code -> CMS's own names for it: the HCPCS Alpha-Numeric Index terms that point at it (as CMS writes
+    them, "Walker, folding") and the Table of Drugs names; empty when the extracted CSVs are missing."""
+    terms: dict[str, list[str]] = defaultdict(list)
+    index_file, drugs_file = vocab_dir / "cms_alpha_index.csv", vocab_dir / "cms_table_of_drugs.csv"
+    if index_file.is_file():
+        for row in read_csv(index_file):
+            for code in row["codes"].split():
+                terms[code].append(row["term"].strip())
+    if drugs_file.is_file():
+        for row in read_csv(drugs_file):
+            terms[row["code"].strip()].append(row["drug"].strip())
+    return {code: list(dict.fromkeys(names)) for code, names in terms.items()}
+
+
 def read_typical_providers(path: Path) -> list[dict]:
     """The curated who-typically-orders/provides table (corpus/vocab/typical_providers.csv), checked row by row."""
     if not path.exists():

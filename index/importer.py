@@ -162,6 +162,7 @@ class Importer:
     ):
         """``release`` (rows and history records of a CMS release zip) replaces the January 2026 files."""
         self.data = data
+        self.index_terms = cms.read_cms_index_terms(lay_terms_paths[0].parent) if lay_terms_paths else {}
         self.rows = release["rows"] if release else cms.read_codes(data)
         self.release = release
         self.sections = cms.read_sections(data)
@@ -224,6 +225,7 @@ class Importer:
             "specialties": self.specialties.get(code, []),
             "synonyms": list(dict.fromkeys(vocab.record_abbreviations(row, self.mined) + abbreviations)),
             "lay_terms": list(dict.fromkeys(lay_terms)),
+            "index_terms": self.index_terms.get(code, []),
         }
         if "release" in row:  # only a release-read corpus says which release it is
             record["release"] = {"name": row["release_name"], "effective_date": row["effective_date"]}

@@ -176,6 +176,7 @@ class CodeRecord(Schema):
     context = fields.List(fields.Nested(Fact), load_default=list)
     modifier_usage = fields.Dict(allow_none=True, load_default=None)
     ndcs = fields.List(fields.Nested(Ndc), load_default=list)
+    index_terms = fields.List(fields.String(), load_default=list)
 
 
 RECORD_SCHEMA = CodeRecord()

@@ -42,7 +42,12 @@ PAGE_CSP = (
     "frame-ancestors 'none'"
 )
 ECHO_MAX = 40  # characters of an unknown code shown back on the 404 page
-NAME_LISTS = (("synonyms", "Abbreviations spelled out"), ("lay_terms", "Everyday names"), ("drug_names", "Drug names"))
+NAME_LISTS = (
+    ("synonyms", "Abbreviations spelled out"),
+    ("lay_terms", "Everyday names"),
+    ("drug_names", "Drug names"),
+    ("index_terms", "In CMS's HCPCS Index and Table of Drugs (2018-2019)"),
+)
 PAIR_RULES = {"0": "never together", "1": "allowed with 59 or XE/XP/XS/XU when distinct"}
 DESCRIPTOR_SOURCE = "HCPCS descriptors: CMS, public domain"
 

@@ -109,3 +109,10 @@ def test_known_drug_entries(drug, code):
 def test_misprinted_pairs_are_left_out():
     assert "J7620" not in drug_codes("Xopenex")  # Xopenex is levalbuterol, not albuterol with ipratropium
     assert "J0706" not in drug_codes("Ciprofloxacin")  # J0706 is caffeine citrate
+
+
+def test_the_corpus_carries_cms_index_names_and_pages_show_them(real_client):
+    record = real_client.get("/v1/codes/J9355").get_json()
+    assert "Herceptin" in record["index_terms"]
+    page = real_client.get("/codes/E0135").get_data(as_text=True)
+    assert "HCPCS Index and Table of Drugs" in page and "Folding walker" in page
