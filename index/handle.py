@@ -5,12 +5,14 @@ after the fork), reopened when ``current`` moves, the old build released, result
 from __future__ import annotations
 
 import bisect
+import ctypes
 import gc
 import logging
 import os
 import threading
 from pathlib import Path
 
+from .build import MANIFEST
 from .present import SearchResult, page
 from .query import parse
 from .rank import rank
@@ -22,6 +24,19 @@ log = logging.getLogger("codesearch")
 
 class IndexUnavailable(RuntimeError):
     """No usable index at the configured location."""
+
+
+def _complete(folder: Path) -> bool:
+    """True for a finished build (its manifest is written last)."""
+    return (folder / MANIFEST).is_file()
+
+
+def _trim_heap() -> None:
+    """Give the memory the old build freed back to the system (glibc keeps freed heap pages otherwise)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def _numeric(code: str) -> int:
@@ -65,20 +80,40 @@ class CodeIndex:
             if current is not None:
                 return current
             raise IndexUnavailable(f"index at {target} cannot be opened")
-        try:
-            fresh = Snapshot(target, self.weights)
-        except Exception as err:  # corrupt or incomplete build: keep what we have
-            local.failed = target
-            log.warning("cannot open index at %s: %s", target, err)
-            if current is not None:
-                return current
-            raise IndexUnavailable(f"index at {target} cannot be opened: {err}") from err
-        local.open_index, local.failed = fresh, None
-        if current is not None:
+        if not _complete(target):  # a build still being written, or not a build: keep what we have
+            return self._refuse(target, current, "no manifest")
+        previous = current.folder if current is not None else None
+        if current is not None:  # release the old build first, so two are never in memory at once
+            local.open_index = None
             current.release()
             del current
             gc.collect()  # the snapshot's caches hold cycles: free the old build now, not some time later
+            _trim_heap()
+        try:
+            fresh = Snapshot(target, self.weights)
+        except Exception as err:  # corrupt build: go back to the one we had, if it is still there
+            back = self._reopen(previous)
+            return self._refuse(target, back, err)
+        local.open_index, local.failed = fresh, None
         return fresh
+
+    def _reopen(self, folder: Path | None) -> Snapshot | None:
+        """The build served before, opened again (None when there was none or it is gone)."""
+        if folder is None:
+            return None
+        try:
+            self._local.open_index = Snapshot(folder, self.weights)
+        except Exception:  # removed meanwhile: nothing to fall back to
+            return None
+        return self._local.open_index
+
+    def _refuse(self, target: Path, keep: Snapshot | None, reason) -> Snapshot:
+        """Remember a build that cannot be opened (logged once) and serve ``keep``, or raise."""
+        self._local.failed = target
+        log.warning("cannot open index at %s: %s", target, reason)
+        if keep is not None:
+            return keep
+        raise IndexUnavailable(f"index at {target} cannot be opened: {reason}")
 
     def manifest(self) -> dict:
         """The live build's manifest."""
