@@ -134,7 +134,7 @@ def test_choosing_with_the_keyboard_opens_the_code_panel(page, live_server):
     expect(panel).to_contain_text("Continuous positive airway pressure (cpap) device")
     expect(panel.locator("#code-faq summary").first).to_contain_text("What is E0601?")
     expect(box).to_have_attribute("aria-expanded", "false")
-    expect(box).to_have_value("E0601")
+    expect(box).to_have_value("cpap")  # the typed query stays in the box after a choice
 
 
 def test_clicking_a_result_shows_rvus(page, live_server):

@@ -323,7 +323,7 @@ def test_status_filter_asks_the_api_for_terminated_codes(page, live_server):
                                            limit=TYPEAHEAD)["results"]]
     assert expected
     page.goto(f"{live_server}/")
-    page.get_by_label("Status", exact=True).select_option("terminated")
+    page.get_by_role("radio", name="Terminated", exact=True).check()
     page.get_by_role("combobox").fill("mask")
     wait_for_codes(page, expected)
     expect(page.locator("#results [role=option] .badge.inactive")).to_have_count(len(expected))
@@ -337,10 +337,10 @@ def test_kind_filter_keeps_codes_or_modifiers(page, live_server):
     page.goto(f"{live_server}/")
     page.get_by_role("combobox").fill("modifier right")
     wait_for_list(page, hits[0]["code"])
-    page.get_by_label("Type", exact=True).select_option("modifier")
+    page.get_by_role("radio", name="Modifiers", exact=True).check()
     wait_for_codes(page, modifiers[:TYPEAHEAD])
     expect(page.locator("#results [role=option] .badge.modifier")).to_have_count(min(len(modifiers), TYPEAHEAD))
-    page.get_by_label("Type", exact=True).select_option("procedure")
+    page.get_by_role("radio", name="Codes", exact=True).check()
     wait_for_codes(page, procedures[:TYPEAHEAD])
     expect(page.locator("#results [role=option] .badge.modifier")).to_have_count(0)
     expect(page.locator("#status")).to_contain_text(f"{len(procedures)} codes match")
@@ -350,7 +350,7 @@ def test_section_filter_keeps_codes_of_one_letter_and_pages_them(page, live_serv
     section_e = [hit["code"] for hit in api_all(live_server, "oxygen") if hit["code"].startswith("E")]
     assert TYPEAHEAD < len(section_e)
     page.goto(f"{live_server}/")
-    page.get_by_label("Section", exact=True).select_option("E")
+    page.get_by_role("radio", name=re.compile("^E:")).check()
     box = page.get_by_role("combobox")
     box.fill("oxygen")
     wait_for_codes(page, section_e[:TYPEAHEAD])
@@ -488,15 +488,15 @@ def test_filters_and_paging_fit_a_phone(browser, live_server):
     page.set_default_timeout(10_000)
     try:
         page.goto(f"{live_server}/")
-        for name in ("Status", "Type", "Section"):
-            expect(page.get_by_label(name, exact=True)).to_be_visible()
+        for name in ("Terminated", "Modifiers", "All"):
+            expect(page.get_by_role("radio", name=name, exact=True)).to_be_visible()
         box = page.get_by_role("combobox")
         box.fill("supply")
         page.get_by_role("button", name=re.compile(r"^Show all")).tap()
         next_button = page.get_by_role("button", name="Next 50")
         next_button.scroll_into_view_if_needed()
         expect(next_button).to_be_visible()
-        for locator in (page.get_by_role("listbox"), next_button, page.get_by_label("Section", exact=True)):
+        for locator in (page.get_by_role("listbox"), next_button, page.get_by_role("radio", name=re.compile("^Z:"))):
             box_ = locator.bounding_box()
             assert box_["x"] >= 0 and box_["x"] + box_["width"] <= 375
         assert page.evaluate("document.documentElement.scrollWidth") <= 375

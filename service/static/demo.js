@@ -24,9 +24,6 @@
   var statusLine = document.getElementById("status");
   var goButton = document.getElementById("go");
   var filterBox = document.getElementById("filters");
-  var statusFilter = document.getElementById("filter-status");
-  var kindFilter = document.getElementById("filter-kind");
-  var sectionFilter = document.getElementById("filter-section");
   var pager = document.getElementById("pager");
   var rangeText = document.getElementById("result-range");
   var showAllButton = document.getElementById("show-all");
@@ -65,7 +62,8 @@
   }
 
   function filters() {
-    return { status: statusFilter.value, kind: kindFilter.value, section: sectionFilter.value };
+    return { status: form.elements.status.value, kind: form.elements.kind.value,
+             section: form.elements.section.value };
   }
 
   // What a list is made for: the text and every filter. A list of another key never answers Enter.
@@ -350,7 +348,7 @@
       });
   }
 
-  // The text changed: the list on screen no longer answers it; search after a pause in typing.
+  // The text changed: the list on screen no longer answers it (the caller searches, now or after a pause).
   function textChanged() {
     state.size = TYPEAHEAD;
     markStale();
@@ -380,6 +378,11 @@
     state.timer = null;
     if (state.request) state.request.abort();
     state.request = null;
+    if (state.shown && state.shown.key === currentKey()) {
+      list.classList.remove("stale");
+      list.removeAttribute("aria-busy");
+      pager.classList.remove("stale");
+    }
     openList(false);
     say("");
     answerPanel.hidden = true;   // an answer to an earlier question is not about this code
@@ -468,6 +471,7 @@
     document.getElementById("code-page").href = "/codes/" + encodeURIComponent(record.code);
     document.getElementById("code-json").href = "/v1/codes/" + encodeURIComponent(record.code);
     copyNote.textContent = "";
+    copyButton.setAttribute("aria-label", "Copy code " + record.code);
     codePanel.hidden = false;
     document.title = record.code + ": " + record.short_description + " · " + TITLE;
   }
@@ -670,14 +674,16 @@
   });
 
   form.querySelectorAll("input[name=mode]").forEach(function (radio) {
-    radio.addEventListener("change", function () { applyMode(); input.focus(); });
+    radio.addEventListener("change", function () {
+      applyMode();
+      input.focus();
+      if (mode() === "search" && queryText()) search();
+    });
   });
 
-  [statusFilter, kindFilter, sectionFilter].forEach(function (select) {
-    select.addEventListener("change", function () {
-      markStale();
-      if (queryText()) search();
-    });
+  filterBox.addEventListener("change", function () {
+    markStale();
+    if (queryText()) search();
   });
 
   // The pager's buttons keep the focus in the box (mouse), or where it was (keyboard), so the list
