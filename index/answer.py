@@ -5,6 +5,7 @@ and an answer composed only from those codes' records, or from the general FAQ.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import faq, guide, questions
@@ -353,57 +354,44 @@ def _sources(*keys: str) -> list[dict]:
     return [{"key": k, "source": SOURCES[k]} for k in dict.fromkeys(keys) if k in SOURCES]
 
 
+# intent -> (composer of the answer text from the record and the question, the record fields the answer
+# states, the sources behind it); who_uses and when_used add sources that depend on the record.
+FIELD_ANSWERS: dict[str, tuple[Callable[[dict, str], str], tuple[str, ...], tuple[str, ...]]] = {
+    "rvu": (faq.rvu_sentence, ("pfs", "payment"), ("pfs",)),
+    "payment": (lambda r, q: faq.payment_answer(r), ("payment", "pfs"), ("pfs", "opps", "asp")),
+    "coverage": (
+        lambda r, q: faq.coverage_answer(r),
+        ("coverage", "statute", "manual_references"),
+        ("hcpcs_admin", "pfs"),
+    ),
+    "modifiers_for_code": (lambda r, q: faq.modifiers_answer(r), ("modifiers",), ("pfs", "hcpcs_admin", "ptp")),
+    "status": (
+        lambda r, q: faq.status_sentence(r),
+        ("terminated_date", "status_basis", "history"),
+        ("record_2024", "hcpcs", "hcpcs_admin"),
+    ),
+    "what_is": (
+        lambda r, q: faq.what_is_answer(r),
+        ("kind", "long_description", "section", "drug_names"),
+        ("hcpcs",),
+    ),
+}
+# intent -> (composer returning the text and its own facts, the sources behind it)
+COMPOSED_ANSWERS: dict[str, tuple[Callable[[dict, str], tuple[str, dict]], tuple[str, ...]]] = {
+    "units": (questions.units_answer, ("asp", "hcpcs", "mue")),
+    "mue": (questions.mue_answer, ("mue",)),
+    "replaced_by": (lambda r, q: questions.replaced_by_answer(r), ("record_2024", "hcpcs")),
+    "ndc": (lambda r, q: questions.ndcs_of_code(r), ("ndc",)),
+}
+
+
 def compose(intent: str, record: dict, question: str = "") -> tuple[str, dict]:
     """(answer text, facts used, with their sources) for one intent about one record."""
     base = {"code": record["code"], "status": record["status"]}
-    if intent == "units":
-        text, facts = questions.units_answer(record, question)
-        return text, {**base, **facts, "sources": _sources("asp", "hcpcs", "mue")}
-    if intent == "mue":
-        text, facts = questions.mue_answer(record, question)
-        return text, {**base, **facts, "sources": _sources("mue")}
-    if intent == "replaced_by":
-        text, facts = questions.replaced_by_answer(record)
-        return text, {**base, **facts, "sources": _sources("record_2024", "hcpcs")}
-    if intent == "ndc":
-        text, facts = questions.ndcs_of_code(record)
-        return text, {**base, **facts, "sources": _sources("ndc")}
-    if intent == "rvu":
-        return faq.rvu_sentence(record, question), {
-            **base,
-            "pfs": record.get("pfs"),
-            "payment": record.get("payment"),
-            "sources": _sources("pfs"),
-        }
-    if intent == "payment":
-        return faq.payment_answer(record), {
-            **base,
-            "payment": record.get("payment"),
-            "pfs": record.get("pfs"),
-            "sources": _sources("pfs", "opps", "asp"),
-        }
-    if intent == "coverage":
-        return faq.coverage_answer(record), {
-            **base,
-            "coverage": record.get("coverage"),
-            "statute": record.get("statute"),
-            "manual_references": record.get("manual_references"),
-            "sources": _sources("hcpcs_admin", "pfs"),
-        }
-    if intent == "modifiers_for_code":
-        return faq.modifiers_answer(record), {
-            **base,
-            "modifiers": record.get("modifiers"),
-            "sources": _sources("pfs", "hcpcs_admin", "ptp"),
-        }
-    if intent == "status":
-        return faq.status_sentence(record), {
-            **base,
-            "terminated_date": record.get("terminated_date"),
-            "status_basis": record.get("status_basis"),
-            "history": record.get("history"),
-            "sources": _sources("record_2024", "hcpcs", "hcpcs_admin"),
-        }
+    if intent in COMPOSED_ANSWERS:
+        own, sources = COMPOSED_ANSWERS[intent]
+        text, facts = own(record, question)
+        return text, {**base, **facts, "sources": _sources(*sources)}
     if intent == "who_uses":
         who = record.get("who") or {}
         keys = (
@@ -425,11 +413,5 @@ def compose(intent: str, record: dict, question: str = "") -> tuple[str, dict]:
             "context": context,
             "sources": _sources("hcpcs", *(c["source"] for c in context)),
         }
-    return faq.what_is_answer(record), {
-        **base,
-        "kind": record["kind"],
-        "long_description": record["long_description"],
-        "section": record.get("section"),
-        "drug_names": record.get("drug_names"),
-        "sources": _sources("hcpcs"),
-    }
+    text_of, fields, sources = FIELD_ANSWERS.get(intent, FIELD_ANSWERS["what_is"])
+    return text_of(record, question), {**base, **{f: record.get(f) for f in fields}, "sources": _sources(*sources)}

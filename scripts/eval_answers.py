@@ -83,22 +83,34 @@ def offtopic_ok(answer, expect: str) -> bool:
 
 def score_offtopic(answerer: Answerer, path: Path, show_misses: bool) -> None:
     """Print the share of off-topic questions answered as unknown (with the CPT/ICD note where due)."""
+
+    def judge(row: dict, answer) -> str | None:
+        if offtopic_ok(answer, row["expect"]):
+            return None
+        return (f"MISS [{row['expect']}] {row['question']!r}: {answer.intent}/{answer.code} "
+                f"({answer.confidence}) {answer.answer[:160]}")
+
+    tally(answerer, path, "expect", judge, ("off-topic", "answered ok"), show_misses)
+
+
+def tally(answerer: Answerer, path: Path, group: str, judge, header: tuple[str, str], show_misses: bool) -> None:
+    """Answer every question of a file, print the pass rate overall and by the row's ``group`` field, and
+    the misses when asked; ``judge(row, answer)`` returns None for a pass, else the miss line."""
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     stats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     misses = []
     for row in rows:
-        answer = answerer.answer(row["question"])
-        ok = offtopic_ok(answer, row["expect"])
-        for key in ("all", row["expect"]):
-            stats[key][0] += ok
+        miss = judge(row, answerer.answer(row["question"]))
+        for key in ("all", row[group]):
+            stats[key][0] += miss is None
             stats[key][1] += 1
-        if not ok:
-            misses.append(f"MISS [{row['expect']}] {row['question']!r}: {answer.intent}/{answer.code} "
-                          f"({answer.confidence}) {answer.answer[:160]}")
-    print(f"\n{'off-topic':<16}{'n':>4}  {'answered ok':>11}")
+        if miss is not None:
+            misses.append(miss)
+    width = len(header[1])
+    print(f"\n{header[0]:<16}{'n':>4}  {header[1]:>{width}}")
     for key in ["all"] + sorted(k for k in stats if k != "all"):
         ok, n = stats[key]
-        print(f"{key:<16}{n:>4}  {ok / n:>11.3f}")
+        print(f"{key:<16}{n:>4}  {ok / n:>{width}.3f}")
     if show_misses:
         print("\n".join(misses))
 
@@ -111,24 +123,15 @@ def passes(text: str, must: list[list[str]]) -> list[list[str]]:
 
 def score_facts(answerer: Answerer, path: Path, show_misses: bool) -> None:
     """Print the answer-facts pass rate by kind."""
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    stats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    misses = []
-    for row in rows:
-        answer = answerer.answer(row["question"])
+
+    def judge(row: dict, answer) -> str | None:
         missing = passes(answer.answer, row["must"])
-        for key in ("all", row["kind"]):
-            stats[key][0] += not missing
-            stats[key][1] += 1
-        if missing:
-            misses.append(f"MISS [{row['kind']}] {row['question']!r} ({answer.intent}/{answer.code}) lacks "
-                          f"{[g[:3] for g in missing]}\n     {answer.answer[:400]}")
-    print(f"\n{'kind':<16}{'n':>4}  {'facts pass':>10}")
-    for key in ["all"] + sorted(k for k in stats if k != "all"):
-        ok, n = stats[key]
-        print(f"{key:<16}{n:>4}  {ok / n:>10.3f}")
-    if show_misses:
-        print("\n".join(misses))
+        if not missing:
+            return None
+        return (f"MISS [{row['kind']}] {row['question']!r} ({answer.intent}/{answer.code}) lacks "
+                f"{[g[:3] for g in missing]}\n     {answer.answer[:400]}")
+
+    tally(answerer, path, "kind", judge, ("kind", "facts pass"), show_misses)
 
 
 if __name__ == "__main__":
