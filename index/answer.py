@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import faq, guide, questions
-from .facts import SOURCES
+from .facts import SOURCES, mue_sentence
 from .intents import (  # noqa: F401
     CPT_LIKE,
     CPT_WORD,
@@ -21,6 +21,7 @@ from .intents import (  # noqa: F401
     classify,
     code_less_intent,
     leftover_words,
+    not_held,
     parse_question,
     search_text,
 )
@@ -75,6 +76,8 @@ class Answerer:
         intent, confidence = classify(question, found)
         if intent == "ndc" and not found.codes:
             return self._ndc(question, found, limit)
+        if intent == "compare" and found.modifiers:
+            return self._modifiers_compared(question, found.modifiers, limit)
         if intent in ("billed_together", "compare"):
             return self._two_codes(question, intent, confidence, found, limit)
         if intent == "find_code":
@@ -89,6 +92,9 @@ class Answerer:
         record = self.index.get(code)
         if record is None:
             return self._no_such_code(question, intent, code)
+        missing = not_held(question) if intent not in ("billed_together", "compare", "mue", "units") else None
+        if missing:
+            return self._not_held(question, record, *missing)
         if intent == "what_is" and len(set(leftover_words(question, code)) - _words_of(record)) >= 2:
             return self._unknown(question, found, record)
         return self._about(question, intent, confidence, record, limit)
@@ -127,6 +133,28 @@ class Answerer:
         first = records[0]["code"] if records else None
         return Answer(
             question, intent, first, text, facts, self.source(first) if first else None, confidence, hits[:limit], asked
+        )
+
+    def _modifiers_compared(self, question: str, names: list[str], limit: int) -> Answer:
+        """Two or more modifiers side by side: what each means, then how they are used where the FAQ says."""
+        records = [r for r in (self.index.get(m) for m in names[:3]) if r]
+        parts = [f"{r['code']}: {r['long_description'].rstrip('.')}." for r in records]
+        guidance = [c["text"] for r in records for c in r.get("context", []) if c["source"] == "guide"]
+        parts += [f"In practice: {text}" for text in dict.fromkeys(guidance)]
+        codes = [r["code"] for r in records]
+        facts = {"modifiers": codes, "sources": _sources("hcpcs", *(["guide"] if guidance else []))}
+        first = codes[0] if codes else None
+        hits = [h for c in codes for h in self.index.search(c, limit=1).hits if h.code == c]
+        return Answer(
+            question,
+            "compare",
+            first,
+            " ".join(parts),
+            facts,
+            self.source(first) if first else None,
+            0.9,
+            hits[:limit],
+            codes,
         )
 
     def _ndc(self, question: str, found: Parsed, limit: int) -> Answer:
@@ -289,6 +317,21 @@ class Answerer:
             text += " Close codes: " + ", ".join(near) + "."
         hits = [h for c in near[:3] for h in self.index.search(c, limit=1).hits]
         return Answer(question, intent, code, text, {"exists": False, "suggestions": near}, None, 0.9, hits)
+
+    def _not_held(self, question: str, record: dict, topic: str, where: str) -> Answer:
+        """A question about a code on something no file here states: say so once and where it is written,
+        then what the files do state (what it is, coverage, the daily limit)."""
+        code = record["code"]
+        parts = [
+            f"The CMS files held here do not state {topic} for {code}: {where}.",
+            f"What they do state: {faq.what_is_answer(record)}",
+            faq.coverage_sentence(record) or "",
+            mue_sentence(record.get("mue") or []),
+        ]
+        text = " ".join(p if p.endswith(".") else p + "." for p in parts if p)
+        facts = {"code": code, "status": record["status"], "not_held": topic, "where": where, "note": None}
+        facts["sources"] = _sources("hcpcs", "hcpcs_admin", "mue")
+        return Answer(question, "unknown", code, text, facts, self.source(code), 0.3, [], [code])
 
     def _unknown(self, question: str, found: Parsed | None = None, record: dict | None = None) -> Answer:
         """A question we cannot place: say so, name the codes it mentions, and note CPT and ICD-10 codes."""

@@ -275,6 +275,7 @@ def read_rbcs(data: Path) -> dict[str, dict]:
 
 
 TYPICAL_MATCHES = {"range", "rbcs_family", "rbcs_subcategory", "section"}
+TYPICAL_PROVIDERS_NAME = "typical_providers.csv"
 CODE_RANGE = re.compile(r"^([A-V])\d{4}-\1\d{4}$")
 
 
@@ -321,3 +322,28 @@ def read_typical_providers(path: Path) -> list[dict]:
             raise ValueError(f"{path}:{line}: {problem}")
         rows.append(row)
     return rows
+
+
+def read_typical_use(path: Path, providers: list[dict]) -> dict[tuple[str, str], str]:
+    """The curated typical-use table (corpus/vocab/typical_use.csv): (match, key) of a typical-provider row
+    -> what the codes of that row are typically used for, checked row by row."""
+    if not path.exists():
+        return {}
+    known = {(r["match"], r["key"]) for r in providers}
+    out: dict[tuple[str, str], str] = {}
+    for line, r in enumerate(read_csv(path), start=2):
+        key = ((r.get("match") or "").strip(), (r.get("key") or "").strip())
+        used_for = (r.get("used_for") or "").strip().rstrip(".")
+        problem = (
+            f"no row of {TYPICAL_PROVIDERS_NAME} has match {key[0]!r} and key {key[1]!r}"
+            if key not in known
+            else "used_for must say what the codes are used for (20-300 characters)"
+            if not 20 <= len(used_for) <= 300
+            else "this match and key already have a row"
+            if key in out
+            else ""
+        )
+        if problem:
+            raise ValueError(f"{path}:{line}: {problem}")
+        out[key] = used_for
+    return out

@@ -21,7 +21,9 @@ SOURCES = {
     "rbcs": "CMS Restructured BETOS Classification System (RBCS), 2024",
     "claims": "CMS Medicare Physician & Other Practitioners by Provider and Service, CY2023 (partial extract)",
     "typical": "codesearch typical-provider table: typical practice, not claims data",
+    "typical_use": "codesearch typical-use table: what the codes are typically used for, not CMS text",
     "glossary": "codesearch everyday-name glossaries",
+    "guide": "codesearch FAQ (corpus/faq/faq.jsonl), each entry naming the CMS source it was written from",
     "ndc": "CMS ASP NDC-HCPCS crosswalk, January 2026",
 }
 PTP_MODIFIERS = "59, XE, XP, XS or XU"

@@ -281,10 +281,18 @@ SETTING_NAMES = {
 
 
 def context(
-    record: dict, pay: dict, addon: dict | None, similar: list[dict], mue: list[dict], history_facts: dict
+    record: dict,
+    pay: dict,
+    addon: dict | None,
+    similar: list[dict],
+    mue: list[dict],
+    history_facts: dict,
+    used_for: str | None = None,
 ) -> list[dict]:
     """Facts about when a code is used, beyond its descriptor, each with its source."""
     out = []
+    if used_for and record["status"] == "active":
+        out.append(fact(f"Typical use of codes in its group: {used_for} (curated, not CMS text).", "typical_use"))
     rbcs = record.get("rbcs")
     if rbcs:
         path = " › ".join(x for x in (rbcs["category"], rbcs["subcategory"], rbcs["family"]) if x)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from difflib import SequenceMatcher
 
 from .text import GENERIC
 from .text import PHRASE_WORD as WORD
@@ -17,11 +18,45 @@ def words(text: str) -> list[str]:
     return [w for w in WORD.findall(text.lower()) if w not in STOP]
 
 
+def _spans(text: str) -> tuple[list[str], list[str]]:
+    """The descriptor's words as written, and each one's comparable form (lower case, no punctuation)."""
+    raw = text.split()
+    return raw, [" ".join(WORD.findall(w.lower())) for w in raw]
+
+
+def _phrase(tokens: list[str], keys: list[str]) -> str:
+    """A run of descriptor words as written, without edge punctuation; '' when it is only filler."""
+    if all(not k or all(w in STOP for w in k.split()) for k in keys):
+        return ""
+    text = " ".join(tokens).strip(" ,;:.")
+    if text.count("(") < text.count(")"):
+        text = text.rstrip(")")
+    if text.count("(") > text.count(")"):
+        text = text.lstrip("(")
+    return text.strip(" ,;:.")
+
+
 def difference(mine: str, theirs: str) -> tuple[list[str], list[str]]:
-    """(words only in mine, words only in theirs), each in descriptor order."""
-    a, b = words(mine), words(theirs)
-    sa, sb = set(a), set(b)
-    return list(dict.fromkeys(w for w in a if w not in sb)), list(dict.fromkeys(w for w in b if w not in sa))
+    """(phrases only in mine, phrases only in theirs), each as written and in descriptor order."""
+    a_raw, a = _spans(mine)
+    b_raw, b = _spans(theirs)
+    regions: list[list[int]] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if regions and i1 - regions[-1][1] <= 2 and j1 - regions[-1][3] <= 2:
+            regions[-1][1], regions[-1][3] = i2, j2  # a word or two in common between changes: one phrase
+        else:
+            regions.append([i1, i2, j1, j2])
+    only_mine = [_phrase(a_raw[i1:i2], a[i1:i2]) for i1, i2, _, _ in regions]
+    only_theirs = [_phrase(b_raw[j1:j2], b[j1:j2]) for _, _, j1, j2 in regions]
+    return [p for p in only_mine if p], [p for p in only_theirs if p]
+
+
+def _joined(phrases: list[str], limit: int = 14) -> str:
+    """Phrases joined with an ellipsis, cut after ``limit`` words."""
+    words_out = " … ".join(phrases).split()
+    return " ".join(words_out[:limit]) + (" …" if len(words_out) > limit else "")
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -88,8 +123,8 @@ class Families:
                     "code": other,
                     "short_description": sibling["short_description"],
                     "status": sibling["status"],
-                    "this_code_says": " ".join(only_mine[:8]),
-                    "other_says": " ".join(only_theirs[:8]),
+                    "this_code_says": _joined(only_mine),
+                    "other_says": _joined(only_theirs),
                 }
             )
         return out

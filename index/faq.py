@@ -358,6 +358,8 @@ def what_is_answer(record: dict) -> str:
         answer += f" Section: {record['section']}."
     if record.get("drug_names"):
         answer += " Products: " + ", ".join(record["drug_names"][:4]) + "."
+    guidance = [c["text"] for c in record.get("context", []) if c["source"] == "guide"]
+    answer += "".join(f" In practice: {text}" for text in guidance[:1])
     usage = record.get("modifier_usage")
     if usage:
         sections = "; ".join(f"{x['section']} ({x['codes']})" for x in usage["sections"])

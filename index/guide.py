@@ -50,6 +50,7 @@ class FaqEntry(Schema):
     alternatives = fields.List(fields.String(validate=validate.Length(min=2, max=300)), required=True)
     answer = fields.String(required=True, validate=validate.Length(min=20, max=3000))
     topics = fields.List(fields.String(), load_default=list)
+    modifiers = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z0-9]{2}$")), load_default=list)
     source = fields.String(required=True, validate=validate.Length(min=3))
 
 

@@ -12,14 +12,15 @@ import re
 from pathlib import Path
 
 from . import cms_files as cms
-from . import facts, vocab
+from . import facts, guide, vocab
 from .cms_release import terminated_by
 from .faq import compose_clinical_context, compose_faq, compose_plain_language
 
 CORPUS_FILE = "codes.jsonl.gz"
 RELEASE_DATE = "2026-01-01"
 VOCAB_FILE = "vocabulary.json"
-TYPICAL_FILE = "typical_providers.csv"
+TYPICAL_FILE = cms.TYPICAL_PROVIDERS_NAME
+TYPICAL_USE_FILE = "typical_use.csv"
 
 
 def _short_status(text: str) -> str:
@@ -158,10 +159,17 @@ class Importer:
     """Holds the lookups and vocabularies read once, and composes records."""
 
     def __init__(
-        self, data: Path, lay_terms_paths: list[Path], typical_path: Path | None = None, release: dict | None = None
+        self,
+        data: Path,
+        lay_terms_paths: list[Path],
+        typical_path: Path | None = None,
+        release: dict | None = None,
+        faq_entries: list[dict] | None = None,
     ):
-        """``release`` (rows and history records of a CMS release zip) replaces the January 2026 files."""
+        """``release`` (rows and history records of a CMS release zip) replaces the January 2026 files;
+        ``faq_entries`` that name modifiers explain those modifiers' use."""
         self.data = data
+        self.guidance = {m: e for e in faq_entries or [] for m in e.get("modifiers", [])}
         self.index_terms = cms.read_cms_index_terms(lay_terms_paths[0].parent) if lay_terms_paths else {}
         self.rows = release["rows"] if release else cms.read_codes(data)
         self.release = release
@@ -180,6 +188,9 @@ class Importer:
         self.mue = cms.read_mue(data)
         self.pairs = cms.read_ptp_pairs(data)
         self.typical = cms.read_typical_providers(typical_path) if typical_path else []
+        self.typical_use = (
+            cms.read_typical_use(typical_path.parent / TYPICAL_USE_FILE, self.typical) if typical_path else {}
+        )
         self.mined = vocab.mine_descriptor_abbreviations(self.rows, english=vocab.english_words())
         self.clinical = vocab.clinical_abbreviations(cms.read_abbreviations(data))
         self.clinical_matcher = vocab.PhraseMatcher(self.clinical)
@@ -248,6 +259,8 @@ class Importer:
         similar = families.similar(record)
         addon = facts.add_on(record, indicators, similar)
         mue = self.mue.get(code, [])
+        typical = facts.typical_row(code, record.get("rbcs"), self._section_start(code), self.typical)
+        used_for = self.typical_use.get((typical["match"], typical["key"])) if typical else None
         record.update(
             {
                 "history": history,
@@ -255,15 +268,13 @@ class Importer:
                 "modifiers": facts.modifiers(record, indicators, pairs),
                 "mue": mue,
                 "ncci_pairs": pairs,
-                "who": facts.who(
-                    record, facts.typical_row(code, record.get("rbcs"), self._section_start(code), self.typical)
-                ),
+                "who": facts.who(record, typical),
                 "add_on": addon,
                 "similar": similar,
                 "comparison": families.comparison(record),
             }
         )
-        record["context"] = facts.context(record, pay, addon, similar, mue, history)
+        record["context"] = facts.context(record, pay, addon, similar, mue, history, used_for)
         return record
 
     @staticmethod
@@ -289,6 +300,7 @@ class Importer:
         for record in base:
             if record["kind"] == "modifier":
                 record["modifier_usage"] = usage.get(record["code"])
+                record["context"] = _guidance(self.guidance.get(record["code"])) + record["context"]
                 record["context"] += facts.usage_facts(record["modifier_usage"])
             yield self.add_texts(record)
 
@@ -321,7 +333,14 @@ class Importer:
 def importer_for(data: Path, corpus: Path, release: dict | None = None) -> Importer:
     """An Importer with the corpus folder's glossaries and typical-provider table."""
     glossaries = [corpus / "vocab" / "lay_terms.csv", *sorted((corpus / "vocab" / "lay").glob("*.csv"))]
-    return Importer(data, glossaries, corpus / "vocab" / TYPICAL_FILE, release)
+    faq_folder = corpus / "faq"
+    entries = guide.read_entries(faq_folder) if faq_folder.is_dir() else []
+    return Importer(data, glossaries, corpus / "vocab" / TYPICAL_FILE, release, entries)
+
+
+def _guidance(entry: dict | None) -> list[dict]:
+    """How a modifier is used in practice, from the FAQ entry that names it, as a fact."""
+    return [facts.fact(entry["answer"], "guide")] if entry else []
 
 
 def write_corpus(importer: Importer, corpus: Path, progress=None) -> int:

@@ -52,7 +52,7 @@ RULES: list[tuple[str, re.Pattern]] = [
         "coverage",
         re.compile(
             r"\b((will|does|would|do) medicare (pay|cover|reimburse)|medicare (cover\w*|pays? for)|"
-            r"(bill|billable|billed|charge|submit|send)( it)? to medicare|(can|may|should) (i|we|you) "
+            r"(bill|billable|billed|charge|submit|send)( it| [a-z]\d{4})? to medicare|(can|may|should) (i|we|you) "
             r"(bill|charge) medicare|covered by medicare|medicare coverage|medicare benefit)\b"
         ),
     ),
@@ -85,7 +85,11 @@ RULES: list[tuple[str, re.Pattern]] = [
             r"\b(who|whom|which (specialt\w+|providers?|doctors?|physicians?|clinicians?)|"
             r"what (kind|type|sort)s? of (providers?|doctors?|physicians?|specialt\w+|clinicians?)|"
             r"what (providers?|doctors?|physicians?|clinicians?|suppliers?)|"
-            r"specialt(y|ies))\b"
+            r"specialt(y|ies)|"
+            r"(can|may|could|does|do|is|are) (a|an|the|our)? ?(\w+ )?(nurse|nps?|pas?|physician|doctor|therapist|"
+            r"chiropractor|podiatrist|pharmac\w*|dietitian|psychologist|social worker|hospital|clinic|fqhc|rhc|"
+            r"supplier|provider|optometrist|audiologist|midwi\w*|dentist|lab|laboratory|agency)\w*"
+            r"( \w+)? (bill|report|perform|order|provide|use|submit|allowed to))\b"
         ),
     ),
     (
@@ -136,7 +140,9 @@ PERSONAL = re.compile(
 )
 MODIFIER_WORD = re.compile(r"\b(modifier|modifiers|mod|mods)\b", re.I)
 PCTC_WORDS = re.compile(
-    r"\bprofessional (and|or|&) technical (component|part)s?\b|\b(rent\w*|purchas\w*|buy|"
+    r"\bprofessional (and|or|&) technical (component|part)s?\b|\b(professional|technical) (component|part|only)\b|"
+    r"\b(interpretation|the read|reading) only\b|\bonly (do|doing|does|perform|provide)s? the (interpretation|read|"
+    r"reading|technical)\b|\bowns? the (machine|equipment|scanner|unit)\b|\b(rent\w*|purchas\w*|buy|"
     r"bought|capped rental)\b"
 )
 FILLER = re.compile(
@@ -169,6 +175,7 @@ class Parsed:
     ndc_text: str = ""
     cpt: list[str] = field(default_factory=list)
     icd: bool = False
+    modifiers: list[str] = field(default_factory=list)  # every modifier named, when a question names several
 
 
 def parse_question(question: str, modifiers: frozenset[str]) -> Parsed:
@@ -184,6 +191,7 @@ def parse_question(question: str, modifiers: frozenset[str]) -> Parsed:
     found.icd = bool(ICD_SHAPED.search(question) or ICD_WORDS.search(question)) and not found.codes
     if not found.codes and not found.cpt:
         found.modifier = modifier_in(question, modifiers)
+        found.modifiers = modifiers_compared(question, modifiers)
     return found
 
 
@@ -193,6 +201,8 @@ def classify(question: str, found: Parsed) -> tuple[str, float]:
     codes = found.codes
     if found.ndcs and not codes:
         return "ndc", 0.95
+    if len(found.modifiers) >= 2 and not codes:
+        return "compare", 0.9
     if found.modifier and not codes:
         return ("rvu", 0.9) if RULES[0][1].search(lowered) else ("modifier", 0.95)
     if len(codes) + len(found.cpt) >= 2:
@@ -228,6 +238,54 @@ def _about_a_code(question: str, lowered: str, two: bool) -> tuple[str, float]:
         if pattern.search(lowered):
             return intent, 0.95
     return ("compare", 0.6) if two else ("what_is", 0.7)
+
+
+# Things people ask about a code that none of the files held here state: (topic, where it is written, pattern).
+NOT_HELD: list[tuple[str, str, re.Pattern]] = [
+    (
+        "documentation requirements",
+        "they are in the Medicare contractor's LCD and its policy article (the DME MAC's for DMEPOS items) "
+        "and the CMS manuals",
+        re.compile(r"\b(document\w*|paperwork|chart notes?|medical records?|records? (needed|required))\b"),
+    ),
+    (
+        "prior authorization rules",
+        "Medicare's Required Prior Authorization List (DMEPOS) and each payer's own policy say which items need it",
+        re.compile(r"\b(prior auth\w*|pre-?auth\w*|pre-?cert\w*|authoriz\w*|precertif\w*)\b"),
+    ),
+    (
+        "frequency limits",
+        "they are set by the national or local coverage determination (NCD, LCD) or the benefit's own rules",
+        re.compile(
+            r"\b(how often|frequency|how frequently|once (a|per|every) (year|month|week|lifetime)|"
+            r"per (year|month|week|lifetime)|every \d+ (days|months|years)|(yearly|annual|lifetime) limit)\b"
+        ),
+    ),
+    (
+        "competitive bidding status",
+        "the DMEPOS Competitive Bidding Program's product category lists say which codes are bid",
+        re.compile(r"\b(competitive(ly)? bid\w*|bid (program|item|category)|contract supplier)\b"),
+    ),
+    (
+        "covered diagnosis codes",
+        "the LCD or NCD and its billing and coding article list the ICD-10-CM codes that support it",
+        re.compile(r"\b(diagnos[ie]s|dx|icd[- ]?10(-?cm)?|icd[- ]?9)\b"),
+    ),
+    (
+        "order and certificate requirements",
+        "the DME MAC's LCD, policy article and CMS's standard written order and face-to-face rules say what is needed",
+        re.compile(
+            r"\b(face[- ]to[- ]face|written order|swo|cmn|certificate of medical necessity|"
+            r"detailed written order|dwo|prescription requirements?)\b"
+        ),
+    ),
+]
+
+
+def not_held(question: str) -> tuple[str, str] | None:
+    """(topic, where it is written) of a question about something no file held here states, or None."""
+    lowered = question.lower()
+    return next(((topic, where) for topic, where, pattern in NOT_HELD if pattern.search(lowered)), None)
 
 
 ITEM_NOISE = re.compile(
@@ -289,6 +347,18 @@ def modifier_in(question: str, modifiers: frozenset[str]) -> str | None:
         unknown = marked + beside
         return unknown[0].upper() if unknown else None
     return None
+
+
+def modifiers_compared(question: str, modifiers: frozenset[str]) -> list[str]:
+    """The modifiers of a question comparing two or more ('JW vs JZ', 'difference between the ga and gz
+    modifiers'): known modifiers in capitals, or any case beside the word 'modifier'; [] otherwise."""
+    lowered = question.lower()
+    if not (MODIFIER_WORD.search(question) and COMPARE.search(lowered)):
+        return []
+    tokens = re.findall(r"(?<![A-Za-z0-9])[A-Za-z0-9]{2}(?![A-Za-z0-9])", question)
+    named = [t.upper() for t in tokens if t.upper() in modifiers and (t.isupper() or t.lower() not in ENGLISH_PAIRS)]
+    named = list(dict.fromkeys(named))
+    return named if len(named) >= 2 else []
 
 
 def _beside_modifier_word(question: str) -> set[str]:

@@ -107,3 +107,61 @@ def test_who_uses_a_dme_item_names_the_supplier_channel(answerer):
 ])
 def test_more_phrasings(answerer, question, intent):
     assert answerer.answer(question).intent == intent
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("what documentation do I need for L3960", "documentation requirements"),
+    ("does K0856 need prior auth", "prior authorization rules"),
+    ("how often can G0438 be billed", "frequency limits"),
+    ("is E0601 subject to competitive bidding", "competitive bidding status"),
+    ("which diagnosis codes support E0601", "covered diagnosis codes"),
+    ("does E0601 need a face to face", "order and certificate requirements"),
+])
+def test_questions_the_files_cannot_answer_say_so_once_then_what_they_do_state(answerer, question, topic):
+    answer = answerer.answer(question)
+    code = answer.code
+    assert (answer.intent, answer.facts["not_held"]) == ("unknown", topic)
+    assert answer.confidence <= 0.3
+    assert answer.answer.startswith(f"The CMS files held here do not state {topic} for {code}")
+    assert answer.answer.count("do not state") == 1
+    assert "What they do state:" in answer.answer and code in answer.answer
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("can a nurse practitioner bill G0438", "who_uses"),
+    ("can a physical therapist bill G0283", "who_uses"),
+    ("is a hospital allowed to bill A0428", "who_uses"),
+    ("can I bill E0601 to medicare", "coverage"),
+    ("how many units of J1100 per day", "mue"),
+])
+def test_who_may_bill_and_code_inside_the_phrase(answerer, question, intent):
+    assert answerer.answer(question).intent == intent
+
+
+@pytest.mark.parametrize("question, words", [
+    ("what does modifier KX mean", ["In practice:", "LCD"]),
+    ("GA modifier", ["In practice:", "Advance Beneficiary Notice"]),
+    ("what is the JZ modifier", ["In practice:", "discarded"]),
+])
+def test_a_modifier_the_faq_explains_is_answered_with_its_use(answerer, question, words):
+    answer = answerer.answer(question)
+    assert answer.intent == "modifier"
+    for word in words:
+        assert word in answer.answer
+
+
+@pytest.mark.parametrize("question, named", [
+    ("JW vs JZ modifier - when do I use each one?", ["JW", "JZ"]),
+    ("difference between ga and gz modifiers", ["GA", "GZ"]),
+])
+def test_two_modifiers_compared_state_what_each_means(answerer, question, named):
+    answer = answerer.answer(question)
+    assert (answer.intent, answer.codes) == ("compare", named)
+    for code in named:
+        assert answer.answer.count(f"{code}: ") == 1
+
+
+def test_reading_only_the_interpretation_is_a_question_about_26_and_tc(answerer):
+    answer = answerer.answer("G0130 - we only do the interpretation, the hospital owns the machine. how do we bill it?")
+    assert answer.intent == "modifiers_for_code"
+    assert "26 (" in answer.answer and "TC (" in answer.answer

@@ -184,3 +184,31 @@ def test_the_json_record_serves_the_same_facts_as_the_page(real_client):
     assert body["payment"]["pfs"]["non_facility_usd"] == 95.75 and body["page"].endswith("/codes/G0168")
     assert body["who"]["provider_types"] and body["context"] and body["sources"]["pfs"].startswith("CMS")
     assert {m["modifier"] for m in body["modifiers"]} >= {"59", "XU"}
+
+
+def test_difference_keeps_the_differing_phrases_as_written():
+    mine, theirs = facts.difference(
+        "Electrical stimulation (unattended), to one or more areas for indication(s) other than wound care, "
+        "as part of a therapy plan of care",
+        "Electrical stimulation (unattended), to one or more areas, for wound care other than described in G0281",
+    )
+    assert mine == ["indication(s) other than wound care, as part of a therapy plan of care"]
+    assert theirs == ["wound care other than described in G0281"]
+
+
+def test_difference_skips_phrases_of_filler_words_only():
+    assert facts.difference("Cane, adjustable, with tip", "Cane, adjustable, with a tip") == ([], [])
+
+
+@pytest.mark.parametrize("row, reason", [
+    ("range,E0100-E0199,patients who need help walking safely", "no row of typical_providers.csv"),
+    ("section,A0000,short", "20-300 characters"),
+    ("section,A0000,patients who need transport to care", "already have a row"),
+])
+def test_a_bad_typical_use_row_names_the_file_and_line(tmp_path, row, reason):
+    from index.cms_files import read_typical_use
+    path = tmp_path / "typical_use.csv"
+    path.write_text("match,key,used_for\nsection,A0000,patients who need an ambulance to reach care\n" + row + "\n")
+    providers = [{"match": "section", "key": "A0000"}]
+    with pytest.raises(ValueError, match=rf"typical_use.csv:3: .*{reason}"):
+        read_typical_use(path, providers)
