@@ -288,6 +288,7 @@ def context(
     mue: list[dict],
     history_facts: dict,
     used_for: str | None = None,
+    everyday: list[str] | None = None,
 ) -> list[dict]:
     """Facts about when a code is used, beyond its descriptor, each with its source."""
     out = []
@@ -335,10 +336,20 @@ def context(
     limits = mue_sentence(mue)
     if limits:
         out.append(fact(limits, "mue"))
-    if record.get("lay_terms"):
-        out.append(fact("People also call it: " + "; ".join(record["lay_terms"][:4]) + ".", "glossary"))
+    names = record.get("lay_terms", []) if everyday is None else everyday
+    if names:
+        out.append(fact("People also call it: " + "; ".join(names[:4]) + ".", "glossary"))
     if history_facts.get("replaced_by"):
         out.append(
             fact(f"It is terminated; CMS cross-references {', '.join(history_facts['replaced_by'])}.", "record_2024")
         )
     return out
+
+
+SHARED_NAME = 100  # an everyday name more codes than this carry ("shot", "per item") says nothing of one code
+
+
+def everyday_names(record: dict, shared: dict[str, int]) -> list[str]:
+    """A code's everyday names that say something of it: those few codes share, the rarest first."""
+    names = [t for t in record.get("lay_terms", []) if shared.get(t, 0) <= SHARED_NAME]
+    return sorted(names, key=lambda t: shared.get(t, 0))

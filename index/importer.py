@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from . import cms_files as cms
@@ -242,7 +243,9 @@ class Importer:
             record["release"] = {"name": row["release_name"], "effective_date": row["effective_date"]}
         return record
 
-    def add_facts(self, record: dict, families: facts.Families, active: set[str]) -> dict:
+    def add_facts(
+        self, record: dict, families: facts.Families, active: set[str], shared: dict[str, int] | None = None
+    ) -> dict:
         """The per-code facts (who, when, modifiers, payment, limits, pairs, history, similar) and the texts."""
         code = record["code"]
         indicators = self.pfs_indicators.get(code)
@@ -274,7 +277,8 @@ class Importer:
                 "comparison": families.comparison(record),
             }
         )
-        record["context"] = facts.context(record, pay, addon, similar, mue, history, used_for)
+        everyday = facts.everyday_names(record, shared) if shared is not None else None
+        record["context"] = facts.context(record, pay, addon, similar, mue, history, used_for, everyday)
         return record
 
     @staticmethod
@@ -294,8 +298,9 @@ class Importer:
         base = [self.record(row) for row in self.rows]
         families = facts.Families(base)
         active = {r["code"] for r in base if r["status"] == "active"}
+        shared = Counter(t for record in base for t in set(record["lay_terms"]))
         for record in base:
-            self.add_facts(record, families, active)
+            self.add_facts(record, families, active, shared)
         usage = facts.modifier_usage(base)
         for record in base:
             if record["kind"] == "modifier":

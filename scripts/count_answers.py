@@ -32,9 +32,9 @@ def who_is_substantive(facts: dict) -> bool:
     return bool(who.get("claims") or who.get("provider_types") or who.get("typical"))
 
 
-def when_facts(facts: dict) -> list[dict]:
-    """The facts of a when answer beyond the descriptor."""
-    return facts.get("context") or []
+def when_facts(facts: dict, without: frozenset[str] = frozenset()) -> list[dict]:
+    """The facts of a when answer beyond the descriptor (leaving out those from the ``without`` sources)."""
+    return [item for item in facts.get("context") or [] if item["source"] not in without]
 
 
 def main() -> int:
@@ -42,6 +42,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(ROOT / "corpus"))
     ap.add_argument("--show", type=int, default=0, help="print N random failing codes of each kind")
+    ap.add_argument(
+        "--without", action="append", default=[], metavar="SOURCE",
+        help="count a when answer without the facts of this source (typical_use, glossary, guide; repeatable)",
+    )
     args = ap.parse_args()
     with gzip.open(Path(args.corpus) / "codes.jsonl.gz", "rt", encoding="utf-8") as handle:
         records = [r for r in map(json.loads, handle) if r["status"] == "active"]
@@ -52,7 +56,7 @@ def main() -> int:
     for record in records:
         _, who = compose("who_uses", record)
         _, when = compose("when_used", record)
-        stated = when_facts(when)
+        stated = when_facts(when, frozenset(args.without))
         sources.update({item["source"] for item in stated})
         w = who.get("who") or {}
         channels["claims" if w.get("claims") else "channel" if w.get("provider_types") else
