@@ -29,6 +29,8 @@ from .query import MODIFIER_ALIASES, normalize
 from .search import CodeIndex, Hit
 
 PAYERS = {"medicar", "medicaid"}  # stems a description may hold that no descriptor needs to
+SECTION_CODES = re.compile(r"\b([a-v])[- ]?codes\b|\b([a-v])[- ]?code (section|series|range|category)\b")
+LETTER_CODE = re.compile(r"\b([a-v])[- ]?code\b")
 FAQ_COVERAGE = 0.6  # share of a code-less question's words an FAQ entry must hold to answer it
 FAQ_EXACT = 0.9  # an entry phrased with the question's own words answers it even when a code would match
 FAQ_COVERAGE_FIND = 0.85  # the same, for a question worded as a code search ("code for a walker")
@@ -175,6 +177,9 @@ class Answerer:
         """A question naming no code: the general FAQ when an entry covers it and the question does not
         name an item; a question about a described item; else the code it describes."""
         cue = code_less_intent(question)
+        section = self._section_entry(question)
+        if section:
+            return self._faq_answer(question, [section])
         hits = self.index.open().guide.search(question)
         needed = FAQ_COVERAGE_FIND if FIND_CODE.search(question.lower()) else FAQ_COVERAGE
         item = cue[1] if cue else search_text(question)
@@ -183,15 +188,33 @@ class Answerer:
             and hits[0].coverage >= needed
             and (max(hits[0].exact, hits[0].asked_as) >= FAQ_EXACT or not self._names_an_item(item))
         ):
-            top = hits[0]
-            facts = {
-                "faq": [{"id": h.id, "question": h.question, "source": h.source, "coverage": h.coverage} for h in hits],
-                "sources": [{"key": "faq", "source": top.source}],
-            }
-            return Answer(question, "faq", None, top.answer, facts, None, round(min(0.95, top.coverage), 2), [], [])
+            return self._faq_answer(question, hits)
         return (self._about_described(question, cue, limit) if cue else None) or self._find_code(
             question, confidence, limit
         )
+
+    def _faq_answer(self, question: str, hits: list) -> Answer:
+        """The top FAQ entry's answer, the abbreviations it uses spelled out."""
+        top = hits[0]
+        facts = {
+            "faq": [{"id": h.id, "question": h.question, "source": h.source, "coverage": h.coverage} for h in hits],
+            "sources": [{"key": "faq", "source": top.source}],
+        }
+        spelled = self.index.open().guide.spelled_out(top.answer)
+        text = top.answer + (f" (Abbreviations: {spelled}.)" if spelled else "")
+        return Answer(question, "faq", None, text, facts, None, round(min(0.95, top.coverage), 2), [], [])
+
+    def _section_entry(self, question: str):
+        """The FAQ entry of a letter section a question asks about as a whole ('are S codes billable to
+        Medicare'), when it names no item ('the j code for zofran' names one)."""
+        asked = SECTION_CODES.search(question.lower())
+        if not asked:
+            return None
+        item = SECTION_CODES.sub(" ", search_text(question))
+        cue = code_less_intent(SECTION_CODES.sub(" ", question.lower()))
+        if self._names_an_item(cue[1] if cue else item):
+            return None
+        return self.index.open().guide.entry(f"{asked.group(1) or asked.group(2)}-codes")
 
     def _about_described(self, question: str, cue: tuple[str, str], limit: int) -> Answer | None:
         """A question that describes the code instead of naming it ("who bills oxygen concentrators"):
@@ -244,6 +267,9 @@ class Answerer:
                 None,
                 0.1,
             )
+        letter = LETTER_CODE.search(lowered)
+        if letter:  # "the j code for zofran": codes of that letter first, in their ranked order
+            result.hits.sort(key=lambda h: not h.code.lower().startswith(letter.group(1)))
         top = result.hits[0]
         others = ", ".join(h.code for h in result.hits[1:4])
         text = f"The closest HCPCS Level II code is {top.code}: {top.long_description}"

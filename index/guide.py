@@ -42,6 +42,13 @@ class GuideError(ValueError):
     """A bad FAQ file; the message names the file and line."""
 
 
+class Abbreviation(Schema):
+    """An abbreviation an entry spells out."""
+
+    short = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$"))
+    long = fields.String(required=True, validate=validate.Length(min=3, max=120))
+
+
 class FaqEntry(Schema):
     """One general question, the other ways people ask it, our answer and its source."""
 
@@ -51,6 +58,7 @@ class FaqEntry(Schema):
     answer = fields.String(required=True, validate=validate.Length(min=20, max=3000))
     topics = fields.List(fields.String(), load_default=list)
     modifiers = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z0-9]{2}$")), load_default=list)
+    abbreviation = fields.Nested(Abbreviation, load_default=None)
     source = fields.String(required=True, validate=validate.Length(min=3))
 
 
@@ -147,7 +155,8 @@ class Guide:
         # weight of a stem (rarer across entries: more telling).
         self.phrasings: dict[str, tuple[list[set[str]], set[str]]] = {}
         frequency: dict[str, int] = {}
-        for entry in self.entries():
+        entries = self.entries()
+        for entry in entries:
             phrasings = [set(stems(p)) for p in [entry["question"], *entry["alternatives"]]]
             answer = set(stems(entry["answer"]))
             self.phrasings[entry["id"]] = (phrasings, answer)
@@ -155,6 +164,9 @@ class Guide:
                 frequency[stem] = frequency.get(stem, 0) + 1
         total = len(self.phrasings)
         self.weight = {stem: math.log((total + 1) / (n + 0.5)) for stem, n in frequency.items()}
+        self.abbreviations = {
+            e["abbreviation"]["short"]: e["abbreviation"]["long"] for e in entries if e.get("abbreviation")
+        }
         self.unseen_weight = math.log((total + 1) / 1.5)  # as telling as a stem of one entry
 
     def __len__(self) -> int:
@@ -165,6 +177,22 @@ class Guide:
         if not self.searcher:
             return []
         return [json.loads(fields["entry"]) for fields in self.searcher.all_stored_fields()]
+
+    def entry(self, entry_id: str, coverage: float = 0.9) -> FaqHit | None:
+        """One entry by its id, as a hit (None when no entry has it)."""
+        found = next((e for e in self.entries() if e["id"] == entry_id), None)
+        if found is None:
+            return None
+        return FaqHit(found["id"], found["question"], found["answer"], found["source"], 0.0, coverage)
+
+    def spelled_out(self, text: str) -> str:
+        """The abbreviations a text uses without spelling them out, e.g. 'ASP = average sales price; ...'."""
+        used = [
+            f"{short} = {long}"
+            for short, long in self.abbreviations.items()
+            if re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text) and long.lower() not in text.lower()
+        ]
+        return "; ".join(used)
 
     def search(self, question: str, limit: int = 3) -> list[FaqHit]:
         """The entries that best match a question, best first."""

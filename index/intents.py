@@ -52,7 +52,8 @@ RULES: list[tuple[str, re.Pattern]] = [
         "coverage",
         re.compile(
             r"\b((will|does|would|do) medicare (pay|cover|reimburse)|medicare (cover\w*|pays? for)|"
-            r"(bill|billable|billed|charge|submit|send)( it| [a-z]\d{4})? to medicare|(can|may|should) (i|we|you) "
+            r"(bill|billable|billed|charge|submit|send)( it| [a-z]\d{4})? to medicare|bill(s|ed|ing)? medicare|"
+            r"(can|may|should) (i|we|you) "
             r"(bill|charge) medicare|covered by medicare|medicare coverage|medicare benefit)\b"
         ),
     ),
@@ -108,7 +109,8 @@ RULES: list[tuple[str, re.Pattern]] = [
     ),
 ]
 TOGETHER = re.compile(
-    r"\b(together|same[- ](day|date|dos|visit|claim|session|encounter|time|patient|service)|"
+    r"\b(together|same[- ](day|date|dos|visit|claim|session|encounter|time|patient|service|trip|transport|"
+    r"surgery|operation|procedure|order|run)|"
     r"one claim|one (day|date|visit)|with each other|bundl\w*|unbundl\w*|ncci|ptp|"
     r"procedure[- ]to[- ]procedure|mutually exclusive|column (1|2|one|two))\b"
 )
@@ -142,7 +144,9 @@ MODIFIER_WORD = re.compile(r"\b(modifier|modifiers|mod|mods)\b", re.I)
 PCTC_WORDS = re.compile(
     r"\bprofessional (and|or|&) technical (component|part)s?\b|\b(professional|technical) (component|part|only)\b|"
     r"\b(interpretation|the read|reading) only\b|\bonly (do|doing|does|perform|provide)s? the (interpretation|read|"
-    r"reading|technical)\b|\bowns? the (machine|equipment|scanner|unit)\b|\b(rent\w*|purchas\w*|buy|"
+    r"reading|technical)\b|\bowns? the (machine|equipment|scanner|unit)\b|"
+    r"\b(both|two|each of the|left and right|right and left) (eyes|sides|knees|ears|legs|arms|feet|hands|breasts|"
+    r"hips|shoulders|wrists|ankles|elbows|lungs|kidneys)\b|\bbilateral(ly)?\b|\b(rent\w*|purchas\w*|buy|"
     r"bought|capped rental)\b"
 )
 FILLER = re.compile(
@@ -293,7 +297,12 @@ ITEM_NOISE = re.compile(
     r"per|units?|dose|given|how|many|much|does|do|is|are|can|will|would|what|who|when|which|"
     r"go|goes|needed|needs?|require[sd]?|required|put|add|append|apply|applies|typically|usually|"
     r"orders?|ordered|ordering|prescrib\w*|provid\w*|perform\w*|uses?|used|"
-    r"creat\w*|maintain\w*|publish\w*|assign\w*|updat\w*|plus|minus)\b"
+    r"creat\w*|maintain\w*|publish\w*|assign\w*|updat\w*|plus|minus|"
+    # payer, file and calendar words, doses and routes: not the item's name
+    r"medicare|medicaid|part [abd]|limits?|asp|based|allowable|allowed|payable|jan(uary)?|feb(ruary)?|"
+    r"mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?|"
+    r"(19|20)\d\d|q[1-4]|quarter|current|latest|one|single|we|our|us|they|them|something|anything|ok|okay|"
+    r"mg|mcg|ml|grams?|gm|iu|sq|subq|sub-?q|subcut\w*|iv|im|intraven\w*|intramusc\w*|\d+(\.\d+)?)\b"
 )
 
 

@@ -165,3 +165,53 @@ def test_reading_only_the_interpretation_is_a_question_about_26_and_tc(answerer)
     answer = answerer.answer("G0130 - we only do the interpretation, the hospital owns the machine. how do we bill it?")
     assert answer.intent == "modifiers_for_code"
     assert "26 (" in answer.answer and "TC (" in answer.answer
+
+
+@pytest.mark.parametrize("question, starts", [
+    ("what does NCCI stand for", "NCCI stands for National Correct Coding Initiative"),
+    ("what is a dme mac", "DME MAC stands for Durable Medical Equipment Medicare Administrative Contractor"),
+    ("gpci meaning", "GPCI stands for Geographic Practice Cost Index"),
+])
+def test_an_abbreviation_is_spelled_out(answerer, question, starts):
+    answer = answerer.answer(question)
+    assert (answer.intent, answer.answer.startswith(starts)) == ("faq", True)
+
+
+def test_an_faq_answer_spells_out_the_abbreviations_it_uses(answerer):
+    answer = answerer.answer("what are the cms asp pricing files")
+    assert answer.intent == "faq"
+    assert "ASP = average sales price" in answer.answer
+
+
+@pytest.mark.parametrize("question, words", [
+    ("are S codes something we can bill to Medicare, or who uses them?", "S codes are"),
+    ("who uses t codes", "T codes"),
+])
+def test_a_question_about_a_letter_section_gets_its_entry(answerer, question, words):
+    answer = answerer.answer(question)
+    assert answer.intent == "faq" and answer.answer.startswith(words)
+
+
+def test_the_letter_code_for_an_item_prefers_that_letter(answerer):
+    answer = answerer.answer("what is the j code for zofran")
+    assert (answer.intent, answer.code) == ("find_code", "J2405")
+
+
+@pytest.mark.parametrize("question, intent, code, words", [
+    ("prolia medicare payment limit per mg jan 2026", "payment", "J0897", "ASP payment limit"),
+    ("darzalex faspro 1800 mg sq - how many units do we bill", "units", "J9144", "Bill 180 units"),
+])
+def test_a_drug_named_by_brand_with_payer_and_calendar_words(answerer, question, intent, code, words):
+    answer = answerer.answer(question)
+    assert (answer.intent, answer.code) == (intent, code)
+    assert words in answer.answer
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("r0075 and r0070 same trip ok?", "billed_together"),
+    ("Can an outpatient rehab program bill Medicare for H0015?", "coverage"),
+    ("G0186 performed on both eyes - how do I report it?", "modifiers_for_code"),
+    ("bilateral L3960 how to bill", "modifiers_for_code"),
+])
+def test_more_ways_of_asking(answerer, question, intent):
+    assert answerer.answer(question).intent == intent
