@@ -31,6 +31,7 @@ from .search import CodeIndex, Hit
 PAYERS = {"medicar", "medicaid"}  # stems a description may hold that no descriptor needs to
 SECTION_CODES = re.compile(r"\b([a-v])[- ]?codes\b|\b([a-v])[- ]?code (section|series|range|category)\b")
 LETTER_CODE = re.compile(r"\b([a-v])[- ]?code\b")
+SPELL_OUT = re.compile(r"\b(stands? for|acronym|abbreviat\w*|full form|spelled out|short for)\b")
 FAQ_COVERAGE = 0.6  # share of a code-less question's words an FAQ entry must hold to answer it
 FAQ_EXACT = 0.9  # an entry phrased with the question's own words answers it even when a code would match
 FAQ_COVERAGE_FIND = 0.85  # the same, for a question worded as a code search ("code for a walker")
@@ -177,7 +178,7 @@ class Answerer:
         """A question naming no code: the general FAQ when an entry covers it and the question does not
         name an item; a question about a described item; else the code it describes."""
         cue = code_less_intent(question)
-        section = self._section_entry(question)
+        section = self._section_entry(question) or self._abbreviation_entry(question)
         if section:
             return self._faq_answer(question, [section])
         hits = self.index.open().guide.search(question)
@@ -203,6 +204,20 @@ class Answerer:
         spelled = self.index.open().guide.spelled_out(top.answer)
         text = top.answer + (f" (Abbreviations: {spelled}.)" if spelled else "")
         return Answer(question, "faq", None, text, facts, None, round(min(0.95, top.coverage), 2), [], [])
+
+    def _abbreviation_entry(self, question: str):
+        """The entry spelling out the one abbreviation a question asks about ('what does DMEPOS actually
+        stand for'), or None."""
+        if not SPELL_OUT.search(question.lower()):
+            return None
+        guide_ = self.index.open().guide
+        named = [
+            short
+            for short in guide_.abbreviations
+            if re.search(rf"(?<![\w-]){re.escape(short.lower())}(?![\w-])", question.lower())
+        ]
+        named = [s for s in named if not any(s != other and s in other for other in named)]  # DME MAC, not DME
+        return guide_.entry_for_abbreviation(named[0]) if len(named) == 1 else None
 
     def _section_entry(self, question: str):
         """The FAQ entry of a letter section a question asks about as a whole ('are S codes billable to

@@ -291,6 +291,26 @@ def compose_clinical_context(record: dict) -> str:
     return " ".join(parts)
 
 
+# Medicare specialty names as the claims file writes them -> the short name people also use
+SPECIALTY_SHORT = {
+    "Ambulatory Surgical Center": "ASC",
+    "Nurse Practitioner": "NP",
+    "Physician Assistant": "PA",
+    "Licensed Clinical Social Worker": "LCSW",
+    "Certified Nurse Midwife": "CNM",
+    "Physical Medicine and Rehabilitation": "PM&R",
+    "Otolaryngology": "ENT",
+    "Physical Therapist in Private Practice": "PT",
+    "Occupational Therapist in Private Practice": "OT",
+}
+
+
+def _specialty(name: str) -> str:
+    """A specialty name with the short name people also use, e.g. 'Ambulatory Surgical Center (ASC)'."""
+    short = SPECIALTY_SHORT.get(name)
+    return f"{name} ({short})" if short else name
+
+
 def _claims_sentence(code: str, claims: list[dict]) -> str:
     """Specialties from 2023 claims, ranked only as far as the data ranks them."""
     exact = [c for c in claims if c["rank_exact"]]
@@ -298,13 +318,13 @@ def _claims_sentence(code: str, claims: list[dict]) -> str:
     lead = exact or claims[:1]
     text = (
         f"In 2023 Medicare Part B claims, {code} was billed mostly by "
-        + ", ".join(f"{c['specialty']} ({_percent(c['share'])})" for c in lead)
+        + ", ".join(f"{_specialty(c['specialty'])}, {_percent(c['share'])}" for c in lead)
         + " of services"
     )
     tail = rest if exact else rest[1:]
     if tail:
         text += "; also among its billers, in an order the data does not fix: " + ", ".join(
-            c["specialty"] for c in tail
+            _specialty(c["specialty"]) for c in tail
         )
     return text + " (CMS Physician & Other Practitioners data, partial extract)."
 

@@ -185,6 +185,11 @@ class Guide:
             return None
         return FaqHit(found["id"], found["question"], found["answer"], found["source"], 0.0, coverage)
 
+    def entry_for_abbreviation(self, short: str) -> FaqHit | None:
+        """The entry that spells out an abbreviation."""
+        found = next((e for e in self.entries() if (e.get("abbreviation") or {}).get("short") == short), None)
+        return self.entry(found["id"]) if found else None
+
     def spelled_out(self, text: str) -> str:
         """The abbreviations a text uses without spelling them out, e.g. 'ASP = average sales price; ...'."""
         used = [

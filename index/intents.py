@@ -84,7 +84,9 @@ RULES: list[tuple[str, re.Pattern]] = [
         "who_uses",
         re.compile(
             r"\b(who|whom|which (specialt\w+|providers?|doctors?|physicians?|clinicians?)|"
-            r"what (kind|type|sort)s? of (providers?|doctors?|physicians?|specialt\w+|clinicians?)|"
+            r"(what|which) (kind|type|sort)s? of (providers?|doctors?|physicians?|specialt\w+|clinicians?|"
+            r"specialists?|practices?|facilit\w+|suppliers?)|(main|top|biggest|largest|usual|typical) billers?|"
+            r"billers?|billed (mostly |mainly |usually )?by|"
             r"what (providers?|doctors?|physicians?|clinicians?|suppliers?)|"
             r"specialt(y|ies)|"
             r"(can|may|could|does|do|is|are) (a|an|the|our)? ?(\w+ )?(nurse|nps?|pas?|physician|doctor|therapist|"
@@ -123,6 +125,7 @@ MUE_WORDS = re.compile(
     r"ceiling)|(limit|max|maximum|cap|ceiling) (of|on|for) units|per (day|date of service|dos|date)|"
     r"units? per (day|date|dos)|most units|hitting the edit|unit edit)\b"
 )
+PER_UNIT = re.compile(r"\bper (\d+ )?[a-z]+", re.I)  # "per 30 minutes", "per 10 mg": a billing unit, not a dose
 UNITS_WORDS = re.compile(
     r"\b(how many (billable |billing |service )?units|units? (of|for|to bill|should)|"
     r"billing units?|bill(ing)? per)\b"
@@ -143,7 +146,9 @@ PERSONAL = re.compile(
 MODIFIER_WORD = re.compile(r"\b(modifier|modifiers|mod|mods)\b", re.I)
 PCTC_WORDS = re.compile(
     r"\bprofessional (and|or|&) technical (component|part)s?\b|\b(professional|technical) (component|part|only)\b|"
-    r"\b(interpretation|the read|reading) only\b|\bonly (do|doing|does|perform|provide)s? the (interpretation|read|"
+    r"\b(interpretation|the read|reading) only\b|\binterpret\w*\b|\bthe( \w+)? read\b|"
+    r"\b(furnish\w*|suppl\w*|provid\w*|owns?) the (device|equipment|machine|scanner|unit|monitor)\b|"
+    r"\bsplit\b.*\bclaims?\b|\bonly (do|doing|does|perform|provide)s? the (interpretation|read|"
     r"reading|technical)\b|\bowns? the (machine|equipment|scanner|unit)\b|"
     r"\b(both|two|each of the|left and right|right and left) (eyes|sides|knees|ears|legs|arms|feet|hands|breasts|"
     r"hips|shoulders|wrists|ankles|elbows|lungs|kidneys)\b|\bbilateral(ly)?\b|\b(rent\w*|purchas\w*|buy|"
@@ -229,7 +234,7 @@ def _about_a_code(question: str, lowered: str, two: bool) -> tuple[str, float]:
         return "ndc", 0.9
     if MUE_WORDS.search(lowered):
         return "mue", 0.9
-    if DOSE.search(CODE_IN_TEXT.sub(" ", question)) and not MODIFIER_WORD.search(lowered):
+    if DOSE.search(PER_UNIT.sub(" ", CODE_IN_TEXT.sub(" ", question))) and not MODIFIER_WORD.search(lowered):
         return "units", 0.9
     if MODIFIER_WORD.search(lowered) or PCTC_WORDS.search(lowered) or _names_a_modifier(question):
         return "modifiers_for_code", 0.9
@@ -302,6 +307,7 @@ ITEM_NOISE = re.compile(
     r"medicare|medicaid|part [abd]|limits?|asp|based|allowable|allowed|payable|jan(uary)?|feb(ruary)?|"
     r"mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?|"
     r"(19|20)\d\d|q[1-4]|quarter|current|latest|one|single|we|our|us|they|them|something|anything|ok|okay|"
+    r"clinic|office|in-office|practice|infusion center|in|at|on|by|from|"
     r"mg|mcg|ml|grams?|gm|iu|sq|subq|sub-?q|subcut\w*|iv|im|intraven\w*|intramusc\w*|\d+(\.\d+)?)\b"
 )
 

@@ -215,3 +215,26 @@ def test_a_drug_named_by_brand_with_payer_and_calendar_words(answerer, question,
 ])
 def test_more_ways_of_asking(answerer, question, intent):
     assert answerer.answer(question).intent == intent
+
+
+@pytest.mark.parametrize("question, intent, words", [
+    ("Avastin J9035 - which kind of physician is the biggest Medicare biller of it?", "who_uses", "Ophthalmology"),
+    ("is the eye surgeon's office the main biller of J1097 or somebody else", "who_uses", "(ASC)"),
+    ("our sleep center furnishes the device, an outside pulmonologist does the interpretation. "
+     "What does each of us append to G0400?", "modifiers_for_code", "26 ("),
+    ("hyperbaric oxygen, per 30 minutes - what's the hospital outpatient payment for G0277?", "payment", "APC"),
+    ("New at a DME company. What does DMEPOS actually stand for?", "faq", "DMEPOS stands for"),
+    ("Fasenra 30 mg subcutaneous in clinic, how many billing units?", "units", "Bill 30 units of J0517"),
+])
+def test_long_and_roundabout_questions(answerer, question, intent, words):
+    answer = answerer.answer(question)
+    assert answer.intent == intent and words in answer.answer
+
+
+@pytest.mark.parametrize("question, words", [
+    ("when do I use modifier GP", "physical therapy"),
+    ("what does modifier QK mean", "anesthesia"),
+])
+def test_more_modifiers_are_explained_in_practice(answerer, question, words):
+    answer = answerer.answer(question)
+    assert answer.intent == "modifier" and "In practice:" in answer.answer and words in answer.answer

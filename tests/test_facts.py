@@ -137,7 +137,7 @@ def answerer(real_index):
     ("does L1906 need RT or LT?", "modifiers_for_code", ["RT, LT (", "side"]),
     ("modifier for g0186 when both sides are done", "modifiers_for_code", ["50 (", "150%"]),
     ("does medicare cover A4252", "coverage", ["excluded by statute", "LCD"]),
-    ("who bills J9217", "who_uses", ["Urology (68%)", "2023", "administer the drug"]),
+    ("who bills J9217", "who_uses", ["Urology, 68%", "2023", "administer the drug"]),
     ("what is the facility practice expense rvu of G0283", "rvu", ["facility practice expense RVU of 0.19"]),
     ("when is G0438 used", "when_used", ["G0439", "subsequent", "Annual Wellness Visits", "1 unit"]),
     ("ASP payment for J1750", "payment", ["18.081", "50 MG", "$17.67"]),
