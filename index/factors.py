@@ -5,6 +5,7 @@ returns one multiplier per candidate.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ import numpy as np
 from .expand import WordSpec
 from .qualifiers import by_family, conflicts, query_qualifiers
 from .snapshot import Snapshot
-from .text import NEGATIONS, stem
+from .text import NEGATIONS, stem, words
 from .weights import Weights
 
 # A query with one of these asks for a part or supply: accessories are not ranked down for it.
@@ -119,11 +120,136 @@ def item_before_modifier(ctx: Context, candidates: np.ndarray) -> np.ndarray:
     return np.where(ctx.snapshot.memo[key][candidates], ctx.weights.modifier_in_text, 1.0)
 
 
+# Where a descriptor's leading noun phrase ends: a comma or semicolon, or a word that starts what the
+# thing is for, of, used with or made of ("Assessment for hearing aid", "Infusion set for external insulin
+# pump", "Fitting/orientation/checking of hearing aid", "Ambulance waiting time (als or bls), ...").
+HEAD_END = re.compile(
+    r"[,;:]|\b(?:for|of|with|without|used|using|to|in|into|on|by|from|per|at|via|than|that|which|when|"
+    r"including|includes|include|e\.g|i\.e|each|any|other than)\b"
+)
+PARENTHESIS = re.compile(r"\([^()]*\)")
+# Trailing words that name no thing of their own: "ambulance service" is the ambulance, "oxygen system"
+# the oxygen, "tens device" the TENS.
+GENERIC_HEADS = frozenset(
+    {"service", "services", "device", "devices", "system", "systems", "equipment", "unit", "units", "machine"}
+)
+
+
+# A leading phrase that names only the form of a drug: the next phrase names the drug ("Injection,
+# dexamethasone sodium phosphate, 1 mg" is dexamethasone), any of its words.
+FORM_HEADS = frozenset({"injection"})
+
+
+def descriptor_head(text: str) -> tuple[str, ...]:
+    """The head words of a descriptor's leading noun phrase: its last word (parentheses left out, cut at
+    the first comma or preposition, a generic last word such as "service" or "device" dropped), or after
+    a dosage form alone ("Injection, ..."), every word of the drug's phrase."""
+    phrases = HEAD_END.split(PARENTHESIS.sub(" ", text.lower()), maxsplit=2)
+    found = words(phrases[0])
+    while len(found) > 1 and found[-1] in GENERIC_HEADS:
+        found.pop()
+    if len(found) == 1 and found[0] in FORM_HEADS and len(phrases) > 1:
+        return tuple(words(phrases[1])) or tuple(found)
+    return tuple(found[-1:])
+
+
+def head_nouns(snapshot: Snapshot) -> list[tuple[tuple[str, str], ...]]:
+    """(head word, its stem) pairs of every code's long descriptor, once per build."""
+    key = "head_nouns"
+    if key not in snapshot.memo:
+        snapshot.memo[key] = [tuple((w, stem(w)) for w in descriptor_head(text)) for text in snapshot.long_of]
+    return snapshot.memo[key]
+
+
+NameHeads = tuple[tuple[frozenset[str], tuple[tuple[str, str], ...]], ...]
+
+
+def name_heads(snapshot: Snapshot, docnum: int) -> NameHeads:
+    """(stems of the name, its head words and their stems) of each everyday name of a code; cached per
+    build, one code at a time (a search looks at a few hundred)."""
+    cache = snapshot.memo.setdefault("name_heads", {})
+    if docnum not in cache:
+        cache[docnum] = tuple(
+            (frozenset(stem(w) for w in words(name)), tuple((w, stem(w)) for w in descriptor_head(name)))
+            for name in snapshot.glossary_of[docnum]
+        )
+    return cache[docnum]
+
+
+def _heads_match(heads: tuple[tuple[str, str], ...], stems: set[str], prefix: str | None) -> bool:
+    """True when a head word is one of the stems, or starts with the prefix being typed."""
+    return any(s in stems or bool(prefix and w.startswith(prefix)) for w, s in heads)
+
+
+def query_head(ctx: Context) -> int:
+    """Which counted word is the query's head noun, read as a descriptor is: the last word of its leading
+    phrase ("walker with wheels": walker; "tens unit": tens), else its last word."""
+    head = descriptor_head(" ".join(ctx.typed))
+    spoken = [spec.word for spec in ctx.specs]
+    return spoken.index(head[-1]) if len(head) == 1 and head[-1] in spoken else len(spoken) - 1
+
+
+def names_the_item(ctx: Context, candidates: np.ndarray) -> np.ndarray:
+    """A code that is the thing a short query names ranks up: the query's head noun ("aid" of "hearing aid",
+    "walker" of "walker with wheels") is the head noun of the descriptor's leading phrase, and the code holds
+    the query's other words. "Hearing aid, digital, ..." is a hearing aid; "Assessment for hearing aid",
+    "Infusion set for external insulin pump" and "Ambulance waiting time" are about one. A code one of
+    whose everyday names is so headed and holds every query word as typed ranks up too ("knee brace":
+    "Knee orthosis, ..."); both multiply."""
+    ones = np.ones(len(candidates))
+    w = ctx.weights
+    if not ctx.specs or len(ctx.specs) > w.head_max_words or MODIFIER_WORDS & set(ctx.text.lower().split()):
+        return ones  # a query for modifiers names a kind of code, not an item
+    at = query_head(ctx)
+    head = ctx.specs[at]
+    heads = head_nouns(ctx.snapshot)
+    typed = [{stem(s.word)} | {text for _name, text, _boost in s.terms} for s in ctx.specs]
+    others = [t for i, t in enumerate(typed) if i != at]
+    holds = np.ones(len(candidates), dtype=bool)
+    for i, value in enumerate(ctx.values):
+        if i != at:
+            holds &= value[candidates] > 0
+
+    # Everyday names are many and short: a head of one or two letters still being typed starts too many.
+    by_name = not head.prefix or len(head.prefix) >= w.prefix_min_length
+
+    def factor(docnum: int) -> float:
+        found = w.head_match if _heads_match(heads[docnum], head.stems, head.prefix) else 1.0
+        for stems, name_head in name_heads(ctx.snapshot, docnum) if by_name else ():
+            if _heads_match(name_head, typed[at], head.prefix) and all(t & stems for t in others):
+                return found * w.name_match
+        return found
+
+    return np.array([factor(int(d)) if held else 1.0 for d, held in zip(candidates, holds)])
+
+
+# Head nouns of a part or supply for another item ("Addition to tlso, ...", "Power wheelchair accessory, ...").
+PART_HEADS = frozenset(
+    {"addition", "additions", "accessory", "accessories", "attachment", "replacement", "battery", "batteries"}
+    | {"part", "parts", "supply", "supplies"}
+)
+
+
+def part_by_head(ctx: Context, candidates: np.ndarray) -> np.ndarray:
+    """A code whose leading phrase is headed by a part word is a part: it ranks as an accessory does (the
+    build flags only "for use with", "replacement" and the like), unless the query asks for parts."""
+    ones = np.ones(len(candidates))
+    if PART_WORDS & set(ctx.typed):
+        return ones
+    heads, flags = head_nouns(ctx.snapshot), ctx.snapshot.flags_of
+    part = np.array(
+        [any(w in PART_HEADS for w, _s in heads[d]) and "accessory" not in flags[d] for d in candidates], dtype=bool
+    )
+    return np.where(part, ctx.weights.prior().get("accessory", 1.0), 1.0)
+
+
 FACTORS: list[Callable[[Context, np.ndarray], np.ndarray]] = [
     what_the_code_is,
     rarest_word,
     other_qualifier,
     item_before_modifier,
+    names_the_item,
+    part_by_head,
 ]
 
 

@@ -62,6 +62,9 @@ class Weights:
     rarest_factor: float = 0.7
     qualifier_conflict: float = 0.6  # a code stating another time unit, session size, age or power than asked
     modifier_in_text: float = 0.5  # a modifier matched by words, for a query that does not ask for modifiers
+    head_match: float = 1.2  # the query's head noun is the head noun of the descriptor's leading phrase
+    name_match: float = 1.3  # ... of one of its everyday names holding all the query's words (both multiply)
+    head_max_words: int = 3  # ... for queries of at most this many counted words
     # presentation
     also_called: int = 3  # everyday names shown with a hit
 

@@ -11,13 +11,14 @@ import pytest
 from index.build import build_index
 from index.expand import (WordContext, expand, expand_word, glossary, join_pairs, letters_digits, litres,
                           neighbours, roman_numerals, run_together, spelled_out, stem_terms, typo_fixes)
-from index.factors import Context, other_qualifier, phrase_bonus, prior, rarest_word, what_the_code_is
+from index.factors import (Context, descriptor_head, names_the_item, other_qualifier, part_by_head, phrase_bonus, prior,
+                           rarest_word, what_the_code_is)
 from index.present import highlight, page
 from index.query import parse
 from index.rank import rank
 from index.retrieve import spec_vector
 from index.snapshot import Snapshot
-from index.text import is_noc, says_not_done, singulars, stem
+from index.text import STOP_WORDS, is_noc, says_not_done, singulars, stem
 from index.weights import DEFAULT, Weights
 from tests.conftest import FIXTURE_CORPUS
 
@@ -231,6 +232,58 @@ def test_phrase_bonus_for_words_side_by_side(snapshot):
     ctx = ranking_context(snapshot, "fixed height")
     bonus = phrase_bonus(ctx, {snapshot.docnum("E0140"), snapshot.docnum("E0141")})
     assert bonus == {snapshot.docnum("E0140"): pytest.approx((1 + DEFAULT.pair_bonus) * DEFAULT.phrase_bonus)}
+
+
+def test_descriptor_head_is_the_leading_phrase_head_noun():
+    assert descriptor_head("Hearing aid, digital, monaural, cic") == ("aid",)
+    assert descriptor_head("Assessment for hearing aid") == ("assessment",)
+    assert descriptor_head("Fitting/orientation/checking of hearing aid") == ("checking",)
+    assert descriptor_head("Ambulance service, basic life support") == ("ambulance",)  # "service" is generic
+    assert descriptor_head("Ambulance (als or bls) oxygen and oxygen supplies, life sustaining") == ("supplies",)
+    assert descriptor_head("Transcutaneous electrical nerve stimulation (tens) device, two lead") == ("stimulation",)
+    assert descriptor_head("Injection, dexamethasone sodium phosphate, 1 mg") == ("dexamethasone", "sodium", "phosphate")
+    assert descriptor_head("walker with wheels") == ("walker",)
+
+
+def factors_for(snapshot: Snapshot, factor, text: str) -> dict[str, float]:
+    """code -> a factor's multiplier for a query (its stop words not counted), over the whole small index."""
+    parsed = parse(text + " ")
+    counted = [w for w in parsed.words if w not in STOP_WORDS]
+    specs = expand(replace(parsed, words=counted), list(range(len(counted))), snapshot, DEFAULT).specs
+    ctx = Context(snapshot, DEFAULT, parsed.text, parsed.words, counted, specs, [spec_vector(s, snapshot) for s in specs])
+    every = np.arange(snapshot.size)
+    return dict(zip((snapshot.code_of[d] for d in every), factor(ctx, every)))
+
+
+def test_names_the_item_ranks_the_code_the_query_names_up(snapshot):
+    factors = factors_for(snapshot, names_the_item, "walker")
+    assert factors["E0140"] == factors["E0141"] == DEFAULT.head_match and factors["E0601"] == 1.0
+    # the query's head noun is "walker", not its last word; the code must hold the other words too
+    factors = factors_for(snapshot, names_the_item, "walker with wheels")
+    assert factors["E0141"] == DEFAULT.head_match and factors["E0140"] == 1.0
+    assert factors_for(snapshot, names_the_item, "cpap")["E0601"] == DEFAULT.head_match  # through its expansion
+    assert factors_for(snapshot, names_the_item, "mask")["E0601"] == 1.0  # a word of the code, not its head
+    assert factors_for(snapshot, names_the_item, "dexamethasone")["J1100"] == DEFAULT.head_match  # "Injection, ..."
+    long = "walker with trunk support and fixed height and wheels and more"
+    assert set(factors_for(snapshot, names_the_item, long).values()) == {1.0}  # not a short query
+
+
+def test_names_the_item_reads_everyday_names(snapshot, monkeypatch):
+    glossary = [[] for _ in snapshot.code_of]
+    glossary[snapshot.docnum("E0601")] = ["bte mask for sleep apnea", "mask"]
+    monkeypatch.setattr(snapshot, "glossary_of", glossary)
+    monkeypatch.setitem(snapshot.memo, "name_heads", {})
+    factors = factors_for(snapshot, names_the_item, "bte mask")
+    assert factors["E0601"] == DEFAULT.name_match and factors["E0141"] == 1.0
+
+
+def test_part_by_head_ranks_parts_as_accessories(snapshot, monkeypatch):
+    long_of = list(snapshot.long_of)
+    long_of[snapshot.docnum("E0140")] = "Addition to walker, trunk support"
+    monkeypatch.setitem(snapshot.memo, "head_nouns", [tuple((w, stem(w)) for w in descriptor_head(t)) for t in long_of])
+    factors = factors_for(snapshot, part_by_head, "walker")
+    assert factors["E0140"] == dict(DEFAULT.priors)["accessory"] and factors["E0141"] == 1.0
+    assert factors_for(snapshot, part_by_head, "walker replacement part")["E0140"] == 1.0  # asked for a part
 
 
 # -- weights, ranking, presentation -----------------------------------------------------------
