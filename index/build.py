@@ -63,7 +63,13 @@ def _validate(path: Path, number: int, line: str) -> dict:
     return checked_line(path, number, line, RECORD_SCHEMA, BuildError, "a record")[0]
 
 
-ACCESSORY = re.compile(r"\b(replacement|accessory|accessories|attachment|for use with|used with)\b", re.I)
+# "used with" names another item, except a device's own interface ("bi-level ... used with noninvasive
+# interface") and "not used with".
+ACCESSORY = re.compile(
+    r"\b(replacement|accessory|accessories|attachment|for use with|"
+    r"(?<!not )used with(?! (non-?)?invasive interface))\b",
+    re.I,
+)
 
 
 def flags(record: dict) -> str:

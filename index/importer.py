@@ -21,6 +21,9 @@ CORPUS_FILE = "codes.jsonl.gz"
 RELEASE_DATE = "2026-01-01"
 VOCAB_FILE = "vocabulary.json"
 TYPICAL_FILE = cms.TYPICAL_PROVIDERS_NAME
+# "Addition to tlso, ..." names the item it is added to: that item's everyday names ("back brace") are not
+# the addition's.
+PARENT_ITEM = re.compile(r"^\s*(addition|additions|replacement|accessory|accessories)\b[^,;]*[,;]", re.I)
 TYPICAL_USE_FILE = "typical_use.csv"
 
 
@@ -201,13 +204,13 @@ class Importer:
     def record(self, row: dict) -> dict:
         """One corpus record composed from a row of the enriched CMS file."""
         code, kind = row["code"], row["code_type"]
-        text = f"{row['short_description']} {row['long_description']}"
         abbreviations = [
             f"{abbr} = {phrase}"
             for phrase in self.clinical_matcher.find(row["long_description"])
             for abbr in self.clinical[phrase][:2]
         ]
-        lay_terms = [t for phrase in self.lay_matcher.find(text) for t in self.lay[phrase]]
+        own_text = f"{row['short_description']} {PARENT_ITEM.sub('', row['long_description'])}"
+        lay_terms = [t for phrase in self.lay_matcher.find(own_text) for t in self.lay[phrase]]
         record = {
             "code": code,
             "kind": kind,

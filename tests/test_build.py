@@ -77,3 +77,26 @@ def test_exclusions_are_not_indexed_as_what_a_code_is():
     assert _positive("Gauze, impregnated, other than water, sterile, each").split(",") == \
         ["Gauze", " impregnated", "  ", " sterile", " each"]
     assert _positive("Walker, folding") == "Walker, folding"
+
+
+@pytest.mark.parametrize("descriptor, accessory", [
+    ("Full face mask used with positive airway pressure device, each", True),
+    ("Respiratory assist device, bi-level pressure capability, without backup rate feature, used with "
+     "noninvasive interface, e.g., nasal or facial mask", False),
+    ("Nebulizer, durable, glass or autoclavable plastic, bottle type, not used with oxygen", False),
+    ("Replacement battery for patient-owned ear pulse generator, each", True),
+])
+def test_accessory_flag_reads_used_with_as_another_item_only(descriptor, accessory):
+    from index.build import flags
+    record = {"code": "E0001", "kind": "procedure", "long_description": descriptor, "short_description": "x"}
+    assert ("accessory" in flags(record).split()) is accessory
+
+
+def test_an_addition_does_not_take_the_everyday_names_of_the_item_it_is_added_to():
+    from index.importer import PARENT_ITEM
+    assert PARENT_ITEM.sub("", "Addition to tlso, (low profile), lateral thoracic extension") == (
+        " (low profile), lateral thoracic extension"
+    )
+    assert PARENT_ITEM.sub("", "Thoracic-lumbar-sacral orthosis (tlso), flexible") == (
+        "Thoracic-lumbar-sacral orthosis (tlso), flexible"
+    )
