@@ -5,6 +5,8 @@ Nothing here may add a fact that the record's fields do not hold.
 
 from __future__ import annotations
 
+import re
+
 from .facts import CPT_SHAPED, PFS_STATUS_PLAIN, money
 
 
@@ -89,6 +91,28 @@ def _asked_component(question: str) -> tuple[str, str] | None:
     return None
 
 
+GLOBAL_WORDS = re.compile(r"\bglobal\b|\bpost-?op(erative)? (period|days?)\b")
+GLOBAL_DAYS = {
+    "000": "0 days: no postoperative period; only same-day care is included",
+    "010": "10 days: a minor procedure; care on the day and the 10 days after is included",
+    "090": "90 days: a major procedure; the day before, the day of and the 90 days after are included",
+    "XXX": "the global surgery concept does not apply to this code",
+    "YYY": "the Medicare contractor sets the global period",
+    "ZZZ": "an add-on code: it falls within the global period of the primary service",
+    "MMM": "maternity care: the usual global surgery rules do not apply",
+}
+
+
+def global_days_sentence(record: dict) -> str:
+    """The PFS global surgery period of a code, in plain words."""
+    code, pfs = record["code"], record.get("pfs") or {}
+    days = pfs.get("global_days")
+    if not days:
+        return f"The October 2025 PFS file gives {code} no global surgery period."
+    meaning = GLOBAL_DAYS.get(days, "see the PFS file's documentation")
+    return f"{code}'s global surgery period (PFS, October 2025) is {days}: {meaning}."
+
+
 def rvu_sentence(record: dict, question: str = "") -> str:
     """The PFS RVUs of a code (the component asked for first), in dollars too, or what is known without them."""
     code, pfs = record["code"], record.get("pfs")
@@ -98,7 +122,7 @@ def rvu_sentence(record: dict, question: str = "") -> str:
             f"so CMS publishes no RVUs for it. " + _non_pfs_payment(record)
         ).strip()
     asked = _asked_component(question)
-    lead = ""
+    lead = global_days_sentence(record) + " " if GLOBAL_WORDS.search(question.lower()) else ""
     if asked and pfs.get(asked[0]) is not None:
         lead = f"{code} has a {asked[1]} of {pfs[asked[0]]:.2f} (October 2025 PFS). "
     if pfs["work_rvu"]:

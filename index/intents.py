@@ -130,6 +130,8 @@ UNITS_WORDS = re.compile(
     r"\b(how many (billable |billing |service )?units|units? (of|for|to bill|should)|"
     r"billing units?|bill(ing)? per)\b"
 )
+GLOBAL_WORDS = re.compile(r"\bglobal (period|days?|surgery|package)\b|\bpost-?op(erative)? (period|days?)\b")
+MAKER_WORDS = re.compile(r"\b(manufactur\w*|labell?ers?|who makes|made by|brands?|drug company)\b")
 NDC_WORDS = re.compile(r"\b(ndcs?|national drug codes?)\b")
 FIND_CODE = re.compile(
     r"\b(code|codes|hcpcs|cpt)\b.*\b(for|of|is|used for)\b|\b(which|what) (code|hcpcs)|"
@@ -238,6 +240,10 @@ def _about_a_code(question: str, lowered: str, two: bool) -> tuple[str, float]:
         return "units", 0.9
     if MODIFIER_WORD.search(lowered) or PCTC_WORDS.search(lowered) or _names_a_modifier(question):
         return "modifiers_for_code", 0.9
+    if GLOBAL_WORDS.search(lowered):
+        return "rvu", 0.9
+    if MAKER_WORDS.search(lowered):
+        return "ndc", 0.9
     for intent, pattern in RULES[:2]:  # rvu, payment: "relative value units", "payment limit per unit"
         if pattern.search(lowered):
             return intent, 0.95
@@ -279,6 +285,30 @@ NOT_HELD: list[tuple[str, str, re.Pattern]] = [
         "covered diagnosis codes",
         "the LCD or NCD and its billing and coding article list the ICD-10-CM codes that support it",
         re.compile(r"\b(diagnos[ie]s|dx|icd[- ]?10(-?cm)?|icd[- ]?9)\b"),
+    ),
+    (
+        "the place of service to report",
+        "the CMS place-of-service code set and the payer's rules decide it; the PFS amounts held here differ "
+        "only between facility and non-facility settings",
+        re.compile(r"\b(place of service|pos code|pos \d\d)\b"),
+    ),
+    (
+        "340B status",
+        "340B pricing belongs to the covered entity that bought the drug, not to the code; modifiers JG and TB "
+        "mark a 340B-acquired drug on the claim",
+        re.compile(r"\b340 ?b\b"),
+    ),
+    (
+        "revenue codes",
+        "a hospital chooses the revenue code for the cost center under the NUBC UB-04 rules; the files here "
+        "give the code's OPPS status and APC",
+        re.compile(r"\b(revenue codes?|rev codes?)\b"),
+    ),
+    (
+        "what the patient pays",
+        "cost sharing is set by the patient's coverage (under Original Medicare Part B, usually 20% of the "
+        "approved amount after the yearly deductible) and is not in these files",
+        re.compile(r"\b(copay\w*|co-pay\w*|coinsurance|deductible|out of pocket|patient responsibility)\b"),
     ),
     (
         "order and certificate requirements",

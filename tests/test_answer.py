@@ -238,3 +238,25 @@ def test_long_and_roundabout_questions(answerer, question, intent, words):
 def test_more_modifiers_are_explained_in_practice(answerer, question, words):
     answer = answerer.answer(question)
     assert answer.intent == "modifier" and "In practice:" in answer.answer and words in answer.answer
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("what place of service do I use for G0438", "the place of service to report"),
+    ("is J1100 on the 340b list", "340B status"),
+    ("what revenue code goes with J1100", "revenue codes"),
+    ("what is the copay for E0601", "what the patient pays"),
+])
+def test_more_things_the_files_do_not_hold(answerer, question, topic):
+    answer = answerer.answer(question)
+    assert (answer.intent, answer.facts["not_held"]) == ("unknown", topic)
+
+
+def test_global_period_is_read_from_the_pfs(answerer):
+    answer = answerer.answer("what's the global period for G0268")
+    assert answer.intent == "rvu"
+    assert answer.answer.startswith("G0268's global surgery period (PFS, October 2025) is 000: 0 days")
+
+
+def test_who_makes_a_drug_names_its_labelers(answerer):
+    answer = answerer.answer("who manufactures J9271")
+    assert answer.intent == "ndc" and "Merck" in answer.answer
