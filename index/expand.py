@@ -142,7 +142,10 @@ def typo_fixes(spec: WordSpec, ctx: WordContext, snapshot: Snapshot, weights: We
 def neighbours(spec: WordSpec, ctx: WordContext, snapshot: Snapshot, weights: Weights) -> None:
     """Words close in meaning earn partial credit, for a word not already common in the index."""
     if ctx.frequency <= weights.neighbor_max_frequency and ctx.word.isalpha():
-        for neighbor, similarity in snapshot.neighbors.get(ctx.word, []):
+        found = snapshot.neighbors.get(ctx.word, []) + snapshot.neighbors_by_stem.get(stem(ctx.word), [])
+        for neighbor, similarity in found:
+            if len(spec.soft) >= weights.neighbors_per_word:
+                break
             if stem(neighbor) not in spec.stems:
                 spec.soft.setdefault(stem(neighbor), similarity)
 

@@ -14,7 +14,7 @@ import numpy as np
 from .expand import WordSpec
 from .qualifiers import by_family, conflicts, query_qualifiers
 from .snapshot import Snapshot
-from .text import NEGATIONS, stem, words
+from .text import NEGATIONS, STOP_WORDS, stem, words
 from .weights import Weights
 
 # A query with one of these asks for a part or supply: accessories are not ranked down for it.
@@ -243,6 +243,50 @@ def part_by_head(ctx: Context, candidates: np.ndarray) -> np.ndarray:
     return np.where(part, ctx.weights.prior().get("accessory", 1.0), 1.0)
 
 
+def name_stem_runs(snapshot: Snapshot, docnum: int) -> tuple[tuple[str, ...], ...]:
+    """Stems of each everyday name of two or more words of a code that says something its long descriptor
+    does not ("flu shot", not "all electric hospital bed"), stop words left out; cached per build."""
+    cache = snapshot.memo.setdefault("name_runs", {})
+    if docnum not in cache:
+        described = {stem(w) for w in words(snapshot.long_of[docnum])}
+        runs = (tuple(stem(w) for w in words(name) if w not in STOP_WORDS) for name in snapshot.glossary_of[docnum])
+        cache[docnum] = tuple(run for run in runs if len(run) >= 2 and not described.issuperset(run))
+    return cache[docnum]
+
+
+def says_its_name(ctx: Context, candidates: np.ndarray) -> np.ndarray:
+    """A code one of whose everyday names of two or more words the query says word for word, in order
+    (stop words aside: "sleep apnea mask", "flu shot"), ranks up: the query names it as people do."""
+    ones = np.ones(len(candidates))
+    said = [stem(w) for w in ctx.words]
+    if len(said) < 2:
+        return ones
+    w = ctx.weights
+
+    def factor(docnum: int) -> float:
+        names = name_stem_runs(ctx.snapshot, docnum)
+        return w.name_said if any(_said_in_order(name, said, w.name_gap) for name in names) else 1.0
+
+    return np.array([factor(int(d)) for d in candidates])
+
+
+def _said_in_order(name: tuple[str, ...], said: list[str], gap: int) -> bool:
+    """True when the name's stems stand in ``said`` in order, at most ``gap`` other words among them."""
+    for start, first in enumerate(said):
+        if first != name[0]:
+            continue
+        at, skipped = start, 0
+        for part in name[1:]:
+            nxt = next((j for j in range(at + 1, min(len(said), at + 2 + gap - skipped)) if said[j] == part), None)
+            if nxt is None:
+                break
+            skipped += nxt - at - 1
+            at = nxt
+        else:
+            return True
+    return False
+
+
 FACTORS: list[Callable[[Context, np.ndarray], np.ndarray]] = [
     what_the_code_is,
     rarest_word,
@@ -250,6 +294,7 @@ FACTORS: list[Callable[[Context, np.ndarray], np.ndarray]] = [
     item_before_modifier,
     names_the_item,
     part_by_head,
+    says_its_name,
 ]
 
 

@@ -188,6 +188,25 @@ def text_matches(
     return TextMatches(ranked, total, specs, expanded.corrected or ranked[0][0] < weights.did_you_mean_below)
 
 
+def _known(word: str, snapshot: Snapshot) -> bool:
+    """True for a word the index or its vocabulary knows."""
+    return bool(
+        word in snapshot.vocabulary
+        or word in snapshot.clinical
+        or word in snapshot.lay
+        or snapshot.document_frequency(word)
+    )
+
+
+def _stop_word_fragment(first: str, second: str, snapshot: Snapshot) -> bool:
+    """True when a stop word stands beside a word that needs no joining: two stop words ("to a": not TOA),
+    or a stop word beside a word known on its own ("a pap" is a Pap test, not APAP)."""
+    stops = [w in STOP_WORDS for w in (first, second)]
+    if all(stops):
+        return True
+    return any(stops) and _known(second if stops[0] else first, snapshot)
+
+
 def merged_fragments(words: list[str], snapshot: Snapshot, typing: bool = False) -> list[str]:
     """Words with a letter or two split off a known term joined back ("c pap", "c-pap": cpap; "bi pap": bipap;
     "t ens": tens): a pair joins when one part is at most two letters and the whole is a word the index or
@@ -197,12 +216,7 @@ def merged_fragments(words: list[str], snapshot: Snapshot, typing: bool = False)
         being_typed = typing and i == len(words) - 1 and len(word) <= 2
         if out and word.isalpha() and out[-1].isalpha() and min(len(out[-1]), len(word)) <= 2 and not being_typed:
             joined = out[-1] + word
-            if (
-                joined in snapshot.vocabulary
-                or joined in snapshot.clinical
-                or joined in snapshot.lay
-                or snapshot.document_frequency(joined)
-            ):
+            if not _stop_word_fragment(out[-1], word, snapshot) and _known(joined, snapshot):
                 out[-1] = joined
                 continue
         out.append(word)

@@ -57,6 +57,9 @@ class Snapshot:
             for pair in zip(tokens, tokens[1:])
         }
         self.neighbors = load_neighbors(folder / NEIGHBORS)
+        # The same tables by stem, for a word typed in another form than their entries ("heartbeats",
+        # "rinsed"): every entry of that stem, merged.
+        self.neighbors_by_stem = _by_stem(self.neighbors)
         self.spelled_out = self._load_spelled_out(folder)
         lexicon = (t.decode() if isinstance(t, bytes) else t for t in self.reader.lexicon("words"))
         self.speller = Speller(lexicon, self.document_frequency)
@@ -242,6 +245,17 @@ class Snapshot:
             (m.start(), m.end(), m.group(0).lower(), stem(m.group(0).lower()))
             for m in TEXT_WORD.finditer(self.long_of[docnum])
         )
+
+
+def _by_stem(table: dict[str, list[tuple[str, float]]]) -> dict[str, list[tuple[str, float]]]:
+    """A word -> (neighbour, similarity) table keyed by the words' stems, each stem's neighbours merged
+    (best similarity kept), best first."""
+    merged: dict[str, dict[str, float]] = {}
+    for word, found in table.items():
+        best = merged.setdefault(stem(word), {})
+        for neighbor, similarity in found:
+            best[neighbor] = max(similarity, best.get(neighbor, 0.0))
+    return {key: sorted(best.items(), key=lambda item: -item[1]) for key, best in merged.items()}
 
 
 OpenIndex = Snapshot  # the name the rest of the code base and its tests know

@@ -36,6 +36,7 @@ class Weights:
     neighbor_boost: float = 0.3  # BM25 boost of a word close in meaning (times its similarity)
     neighbor_credit: float = 0.3  # coverage credit of such a word (times its similarity)
     neighbor_max_frequency: int = 5000  # words used by more codes than this need no neighbours
+    neighbors_per_word: int = 3  # neighbours of the word as typed first, then of other words of its stem
     # typing and typos
     prefix_terms: int = 100  # index words a typed prefix may expand to
     prefix_min_length: int = 3  # a last word this long is completed ...
@@ -65,6 +66,8 @@ class Weights:
     head_match: float = 1.2  # the query's head noun is the head noun of the descriptor's leading phrase
     name_match: float = 1.3  # ... of one of its everyday names holding all the query's words (both multiply)
     head_max_words: int = 3  # ... for queries of at most this many counted words
+    name_said: float = 1.1  # the query says one of a code's everyday names of two or more words, in order
+    name_gap: int = 1  # ... with at most this many other words among the name's
     # presentation
     also_called: int = 3  # everyday names shown with a hit
 

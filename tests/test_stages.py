@@ -9,13 +9,36 @@ import numpy as np
 import pytest
 
 from index.build import build_index
-from index.expand import (WordContext, expand, expand_word, glossary, join_pairs, letters_digits, litres,
-                          neighbours, roman_numerals, run_together, spelled_out, stem_terms, typo_fixes)
-from index.factors import (Context, descriptor_head, names_the_item, other_qualifier, part_by_head, phrase_bonus, prior,
-                           rarest_word, what_the_code_is)
+from index.expand import (
+    WordContext,
+    expand,
+    expand_word,
+    glossary,
+    join_pairs,
+    letters_digits,
+    litres,
+    neighbours,
+    roman_numerals,
+    run_together,
+    spelled_out,
+    stem_terms,
+    typo_fixes,
+)
+from index.factors import (
+    Context,
+    descriptor_head,
+    names_the_item,
+    other_qualifier,
+    part_by_head,
+    phrase_bonus,
+    prior,
+    rarest_word,
+    says_its_name,
+    what_the_code_is,
+)
 from index.present import highlight, page
 from index.query import parse
-from index.rank import rank
+from index.rank import merged_fragments, rank
 from index.retrieve import spec_vector
 from index.snapshot import Snapshot
 from index.text import STOP_WORDS, is_noc, says_not_done, singulars, stem
@@ -129,6 +152,14 @@ def test_neighbours_earn_partial_credit(snapshot, monkeypatch):
     spec.soft = {}
     neighbours(spec, replace(ctx, frequency=DEFAULT.neighbor_max_frequency + 1), snapshot, DEFAULT)
     assert spec.soft == {}  # a common word needs no neighbours
+
+
+def test_neighbours_of_other_forms_of_the_word(snapshot, monkeypatch):
+    monkeypatch.setattr(snapshot, "neighbors", {})
+    monkeypatch.setattr(snapshot, "neighbors_by_stem", {stem("zimmers"): [("walker", 0.8), ("cane", 0.7)]})
+    assert spec_of(snapshot, "zimmers").soft == {stem("walker"): 0.8, stem("cane"): 0.7}
+    capped = expand_word(context(snapshot, "zimmers"), snapshot, DEFAULT.with_values(["neighbors_per_word=1"]))
+    assert capped.soft == {stem("walker"): 0.8}
 
 
 def test_completion_of_the_last_word(snapshot):
@@ -277,6 +308,19 @@ def test_names_the_item_reads_everyday_names(snapshot, monkeypatch):
     assert factors["E0601"] == DEFAULT.name_match and factors["E0141"] == 1.0
 
 
+def test_says_its_name_ranks_a_code_whose_everyday_name_the_query_says_up(snapshot, monkeypatch):
+    glossary = [[] for _ in snapshot.code_of]
+    glossary[snapshot.docnum("E0601")] = ["sleep apnea machine", "positive airway pressure device"]
+    monkeypatch.setattr(snapshot, "glossary_of", glossary)
+    monkeypatch.setitem(snapshot.memo, "name_runs", {})
+    assert factors_for(snapshot, says_its_name, "machine for sleep apnea")["E0601"] == 1.0  # not in its order
+    factors = factors_for(snapshot, says_its_name, "the sleep apnea machine at night")
+    assert factors["E0601"] == DEFAULT.name_said and factors["E0141"] == 1.0
+    assert factors_for(snapshot, says_its_name, "sleep apnea breathing machine")["E0601"] == DEFAULT.name_said  # one word between
+    # a name that only repeats the descriptor's words says nothing more
+    assert factors_for(snapshot, says_its_name, "positive airway pressure device")["E0601"] == 1.0
+
+
 def test_part_by_head_ranks_parts_as_accessories(snapshot, monkeypatch):
     long_of = list(snapshot.long_of)
     long_of[snapshot.docnum("E0140")] = "Addition to walker, trunk support"
@@ -320,3 +364,12 @@ def test_direct_codes_come_first_and_page_cuts(snapshot):
 def test_highlight_marks_stems_and_prefixes():
     marked = highlight("Walker, rigid <wheeled>", {stem("walkers")}, ["whe"])
     assert marked == "<mark>Walker</mark>, rigid &lt;<mark>wheeled</mark>&gt;"
+
+
+def test_stop_words_are_not_joined_into_abbreviations(snapshot, monkeypatch):
+    monkeypatch.setattr(snapshot, "clinical", {"toa": [["x"]], "apap": [["x"]], "afib": [["x"]]})
+    assert merged_fragments(["to", "a", "walker"], snapshot) == ["to", "a", "walker"]  # not TOA
+    assert merged_fragments(["a", "walker"], snapshot) == ["a", "walker"]
+    assert merged_fragments(["a", "fib"], snapshot) == ["afib"]  # "fib" means nothing alone
+    assert merged_fragments(["c", "pap"], snapshot) == ["cpap"]
+
