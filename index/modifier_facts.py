@@ -56,7 +56,10 @@ def _dme_modifiers(pricing: str, record: dict) -> list[dict]:
             {"modifier": "RR", "reason": f"{basis}: billed as a monthly rental"},
             {"modifier": "KH", "reason": f"{basis}: first rental month"},
             {"modifier": "KI", "reason": f"{basis}: second and third rental months"},
-            {"modifier": "KJ", "reason": f"{basis}: rental months four to thirteen"},
+            {
+                "modifier": "KJ",
+                "reason": f"{basis}: rental months four to fifteen (descriptor); a capped rental ends after month 13",
+            },
         ]
     if pricing == "32":
         return [
