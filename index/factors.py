@@ -236,11 +236,14 @@ def part_by_head(ctx: Context, candidates: np.ndarray) -> np.ndarray:
     ones = np.ones(len(candidates))
     if PART_WORDS & set(ctx.typed):
         return ones
-    heads, flags = head_nouns(ctx.snapshot), ctx.snapshot.flags_of
-    part = np.array(
-        [any(w in PART_HEADS for w, _s in heads[d]) and "accessory" not in flags[d] for d in candidates], dtype=bool
-    )
-    return np.where(part, ctx.weights.prior().get("accessory", 1.0), 1.0)
+    key = "part_heads"
+    if key not in ctx.snapshot.memo:  # once per build: headed by a part word and not already an accessory
+        heads, flags = head_nouns(ctx.snapshot), ctx.snapshot.flags_of
+        ctx.snapshot.memo[key] = np.array(
+            [any(w in PART_HEADS for w, _s in heads[d]) and "accessory" not in flags[d] for d in range(len(heads))],
+            dtype=bool,
+        )
+    return np.where(ctx.snapshot.memo[key][candidates], ctx.weights.prior().get("accessory", 1.0), 1.0)
 
 
 def name_stem_runs(snapshot: Snapshot, docnum: int) -> tuple[tuple[str, ...], ...]:
@@ -263,11 +266,23 @@ def says_its_name(ctx: Context, candidates: np.ndarray) -> np.ndarray:
         return ones
     w = ctx.weights
 
+    said_set = frozenset(said)
+    # Only a code whose everyday names hold two of the query's words can have one said: count them from the
+    # glossary field's postings, and look at the names of those codes alone.
+    named = np.zeros(ctx.snapshot.size, dtype=np.int8)
+    for text in said_set:
+        named[ctx.snapshot.scored("terms", text)[0]] += 1
+    eligible = named[candidates] >= 2
+
     def factor(docnum: int) -> float:
         names = name_stem_runs(ctx.snapshot, docnum)
-        return w.name_said if any(_said_in_order(name, said, w.name_gap) for name in names) else 1.0
+        return (
+            w.name_said
+            if any(said_set.issuperset(name) and _said_in_order(name, said, w.name_gap) for name in names)
+            else 1.0
+        )
 
-    return np.array([factor(int(d)) for d in candidates])
+    return np.array([factor(int(d)) if ok else 1.0 for d, ok in zip(candidates, eligible)])
 
 
 def _said_in_order(name: tuple[str, ...], said: list[str], gap: int) -> bool:

@@ -313,6 +313,15 @@ def test_says_its_name_ranks_a_code_whose_everyday_name_the_query_says_up(snapsh
     glossary[snapshot.docnum("E0601")] = ["sleep apnea machine", "positive airway pressure device"]
     monkeypatch.setattr(snapshot, "glossary_of", glossary)
     monkeypatch.setitem(snapshot.memo, "name_runs", {})
+    scored = snapshot.scored
+
+    def terms_from_glossary(name, text):  # the glossary field indexes the everyday names
+        if name != "terms":
+            return scored(name, text)
+        ids = [d for d, names in enumerate(glossary) if any(stem(w) == text for n in names for w in n.split())]
+        return np.array(ids, dtype=np.int64), np.ones(len(ids))
+
+    monkeypatch.setattr(snapshot, "scored", terms_from_glossary)
     assert factors_for(snapshot, says_its_name, "machine for sleep apnea")["E0601"] == 1.0  # not in its order
     factors = factors_for(snapshot, says_its_name, "the sleep apnea machine at night")
     assert factors["E0601"] == DEFAULT.name_said and factors["E0141"] == 1.0
