@@ -211,11 +211,7 @@ class Answerer:
         if not SPELL_OUT.search(question.lower()):
             return None
         guide_ = self.index.open().guide
-        named = [
-            short
-            for short in guide_.abbreviations
-            if re.search(rf"(?<![\w-]){re.escape(short.lower())}(?![\w-])", question.lower())
-        ]
+        named = guide_.abbreviations_in(question)
         named = [s for s in named if not any(s != other and s in other for other in named)]  # DME MAC, not DME
         return guide_.entry_for_abbreviation(named[0]) if len(named) == 1 else None
 

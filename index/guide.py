@@ -155,7 +155,11 @@ class Guide:
         # weight of a stem (rarer across entries: more telling).
         self.phrasings: dict[str, tuple[list[set[str]], set[str]]] = {}
         frequency: dict[str, int] = {}
-        entries = self.entries()
+        self._entries = (
+            [json.loads(fields["entry"]) for fields in self.searcher.all_stored_fields()] if self.searcher else []
+        )
+        self.by_id = {e["id"]: e for e in self._entries}
+        entries = self._entries
         for entry in entries:
             phrasings = [set(stems(p)) for p in [entry["question"], *entry["alternatives"]]]
             answer = set(stems(entry["answer"]))
@@ -167,35 +171,46 @@ class Guide:
         self.abbreviations = {
             e["abbreviation"]["short"]: e["abbreviation"]["long"] for e in entries if e.get("abbreviation")
         }
+        # per abbreviation: the entry spelling it out, and the word as written (case kept, then any case)
+        self._abbreviation_entry = {e["abbreviation"]["short"]: e["id"] for e in entries if e.get("abbreviation")}
+        self._abbreviation_word = {
+            short: (
+                re.compile(rf"(?<![\w-]){re.escape(short)}(?![\w-])"),
+                re.compile(rf"(?<![\w-]){re.escape(short)}(?![\w-])", re.I),
+            )
+            for short in self.abbreviations
+        }
         self.unseen_weight = math.log((total + 1) / 1.5)  # as telling as a stem of one entry
 
     def __len__(self) -> int:
         return self.searcher.doc_count() if self.searcher else 0
 
     def entries(self) -> list[dict]:
-        """Every entry, in file order."""
-        if not self.searcher:
-            return []
-        return [json.loads(fields["entry"]) for fields in self.searcher.all_stored_fields()]
+        """Every entry, in file order (read once, when the build is opened)."""
+        return list(self._entries)
 
     def entry(self, entry_id: str, coverage: float = 0.9) -> FaqHit | None:
         """One entry by its id, as a hit (None when no entry has it)."""
-        found = next((e for e in self.entries() if e["id"] == entry_id), None)
+        found = self.by_id.get(entry_id)
         if found is None:
             return None
         return FaqHit(found["id"], found["question"], found["answer"], found["source"], 0.0, coverage)
 
     def entry_for_abbreviation(self, short: str) -> FaqHit | None:
         """The entry that spells out an abbreviation."""
-        found = next((e for e in self.entries() if (e.get("abbreviation") or {}).get("short") == short), None)
-        return self.entry(found["id"]) if found else None
+        entry_id = self._abbreviation_entry.get(short)
+        return self.entry(entry_id) if entry_id else None
+
+    def abbreviations_in(self, text: str) -> list[str]:
+        """The abbreviations a text names, in any case ('what does dmepos stand for')."""
+        return [short for short, (_exact, any_case) in self._abbreviation_word.items() if any_case.search(text)]
 
     def spelled_out(self, text: str) -> str:
         """The abbreviations a text uses without spelling them out, e.g. 'ASP = average sales price; ...'."""
         used = [
             f"{short} = {long}"
             for short, long in self.abbreviations.items()
-            if re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text) and long.lower() not in text.lower()
+            if self._abbreviation_word[short][0].search(text) and long.lower() not in text.lower()
         ]
         return "; ".join(used)
 

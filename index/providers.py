@@ -106,13 +106,6 @@ def _channel_from_tos(record: dict, tos: set[str], pricing: str) -> tuple[list[s
             "providers, to other insurers or to the patient"
         ], f"coverage code {coverage}: Medicare does not cover it"
     return None
-    if coverage == "I":
-        return ["providers, to Medicaid or other payers"], "coverage code I: Medicare does not pay for it"
-    if coverage in {"M", "S"}:
-        return [
-            "providers, to other insurers or to the patient"
-        ], f"coverage code {coverage}: Medicare does not cover it"
-    return None
 
 
 def typical_row(code: str, rbcs: dict | None, section_start: str, table: list[dict]) -> dict | None:

@@ -311,14 +311,19 @@
     });
   }
 
-  /* Fetch and show one page of results for what is in the box now. Every earlier search is cancelled;
-     a response that is not the newest is dropped. */
-  function search(offset) {
-    offset = offset || 0;
+  // Drop the search waiting on the debounce timer and the one in flight: neither may reach the list.
+  function cancelPending() {
     clearTimeout(state.timer);
     state.timer = null;
     if (state.request) state.request.abort();
     state.request = null;
+  }
+
+  /* Fetch and show one page of results for what is in the box now. Every earlier search is cancelled;
+     a response that is not the newest is dropped. */
+  function search(offset) {
+    offset = offset || 0;
+    cancelPending();
     var text = queryText();
     if (!text) {
       clearList();
@@ -374,10 +379,7 @@
   function choose(hit) {
     if (!hit) return;
     // a search still pending would bring the list back over the chosen code: drop it (Enter searches again)
-    clearTimeout(state.timer);
-    state.timer = null;
-    if (state.request) state.request.abort();
-    state.request = null;
+    cancelPending();
     if (state.shown && state.shown.key === currentKey()) {
       list.classList.remove("stale");
       list.removeAttribute("aria-busy");
@@ -525,10 +527,7 @@
     var saved = history.state;
     if (saved && typeof saved.q === "string" && saved.q !== input.value) {
       input.value = saved.q;
-      clearTimeout(state.timer);
-      state.timer = null;
-      if (state.request) state.request.abort();
-      state.request = null;
+      cancelPending();
       textChanged();
       openList(false);
     }
@@ -619,10 +618,7 @@
       ? "Enter asks. Answers come only from the code's CMS record."
       : "Arrow keys move through the list, Enter chooses, Escape closes.";
     filterBox.hidden = asking;
-    clearTimeout(state.timer);
-    state.timer = null;
-    if (state.request) state.request.abort();
-    state.request = null;
+    cancelPending();
     textChanged();
     openList(false);
   }
